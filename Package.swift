@@ -1,0 +1,65 @@
+// swift-tools-version: 6.2
+import PackageDescription
+import Foundation
+
+// The Engine's hot loops use explicit fused multiply-add (`SIMD16.addingProduct`).
+// Swift's default x86-64 target is baseline SSE2, where every such lane becomes a call to
+// libm's `fmaf` (~0.5 GFLOP/s). Telling the clang importer the CPU (`-Xcc -march=…`)
+// makes Swift emit `vfmadd…` instead (120–140 GFLOP/s here). The flag is scoped to the
+// Engine target so dependencies are not rebuilt, and it cannot change results: a fused
+// multiply-add is correctly rounded whether hardware or libm computes it, and Swift
+// never contracts or reassociates floating point on its own (see README, Determinism).
+//
+// CAIRN_ENGINE_MARCH picks the CPU: `native` (default), a named level such as
+// `x86-64-v3`, or `baseline` for Swift's default target (used to show that a baseline
+// build gives identical bytes).
+//
+// `-fno-math-errno`: Swift's `Float.squareRoot()` goes through a C shim that, compiled with
+// errno semantics, calls libm's `sqrtf` and blocks vectorisation of the optimizers. Square
+// root is correctly rounded either way; only errno for negative inputs is given up.
+let march = ProcessInfo.processInfo.environment["CAIRN_ENGINE_MARCH"] ?? "native"
+var engineCFlags = ["-Xcc", "-fno-math-errno"]
+#if arch(x86_64)
+if march != "baseline" { engineCFlags += ["-Xcc", "-march=\(march)"] }
+#endif
+let engineFlags: [SwiftSetting] = [.unsafeFlags(engineCFlags)]
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "Determinism"),
+        .target(name: "Engine", dependencies: ["Determinism", "Datasets"], swiftSettings: engineFlags),
+        .target(name: "Datasets", dependencies: [
+            "CZlib", "Determinism",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [.copy("Resources")]),
+        .target(name: "Planner", dependencies: [
+            "Engine", "Datasets", "Determinism",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "cairn", dependencies: [
+            "Engine", "Datasets", "Planner", "Determinism",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "cairn-bench", dependencies: [
+            "Engine", "Datasets", "Determinism",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/cairn-bench", swiftSettings: engineFlags),
+        .testTarget(name: "DeterminismTests", dependencies: ["Determinism"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)

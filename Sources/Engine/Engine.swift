@@ -1,0 +1,26 @@
+import Datasets
+
+/// Cairn's deterministic training engine.
+///
+///     let data = try Datasets.prepare(DataConfig(dataset: .digits))
+///     let result = Engine.train(model: ModelConfig(hidden: [32]), train: TrainConfig(epochs: 2), data: data)
+///     result.finalCheckpoint   // safetensors bytes, identical on every run
+public enum Engine {
+    /// Bumped whenever a change alters any numeric result (a metric value, a checkpoint byte).
+    /// It is part of every run hash, so old runs are never confused with new ones.
+    public static let numericsVersion = 1
+
+    /// Trains once in this process and returns the result; events stream to `onEvent`.
+    public static func train(model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
+                             data: PreparedData, runHash: String = "", path: KernelPath = .simd,
+                             onEvent: (TrainEvent) -> Void = { _ in }) -> TrainResult {
+        let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
+        return trainer.run(onEvent: onEvent)
+    }
+}
+
+/// Which implementation of the GEMM kernels to use. Both give identical bytes (tested);
+/// the scalar path is the readable reference.
+public enum KernelPath: Sendable {
+    case simd, scalar
+}

@@ -1,0 +1,40 @@
+import Determinism
+
+/// Fused softmax + cross-entropy over a batch, numerically stable (the row maximum is
+/// subtracted before exponentiating).
+///
+/// logits (B,C), labels (B) → losses (B): lse(row) − row[label]
+/// dlogits (B,C) += (softmax(row) − onehot(label)) / B   — the gradient of the batch mean
+///
+/// Each row's sum of exponentials runs over classes in ascending order. Returns the batch
+/// mean loss (Float, as PyTorch's `CrossEntropyLoss` reports it), summing rows in order.
+@discardableResult
+public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, b: Int, c: Int,
+                                losses: UnsafeMutablePointer<Float>, dlogits: UnsafeMutablePointer<Float>?) -> Float {
+    var total: Float = 0
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { e in
+        for r in 0..<b {
+            let row = logits + r * c
+            var mx = row[0]
+            for j in 1..<c where row[j] > mx { mx = row[j] }
+            var sum: Float = 0
+            for j in 0..<c {
+                e[j] = DMath.expf(row[j] - mx)
+                sum += e[j]
+            }
+            let label = Int(labels[r])
+            let loss = (mx + DMath.logf(sum)) - row[label]
+            losses[r] = loss
+            total += loss
+            if let dlogits {
+                let d = dlogits + r * c
+                let inv = Float(b)
+                for j in 0..<c {
+                    let p = e[j] / sum
+                    d[j] += ((j == label ? p - 1 : p)) / inv
+                }
+            }
+        }
+    }
+    return total / Float(b)
+}

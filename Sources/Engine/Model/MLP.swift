@@ -1,0 +1,188 @@
+import Determinism
+
+/// A named parameter tensor: a slice of the model's one parameter allocation.
+public struct ParameterTensor: Sendable {
+    /// PyTorch state_dict name (`0.weight`, `0.bias`, `2.weight`, …).
+    public let name: String
+    public let offset: Int
+    /// PyTorch's shape: (out, in) for a weight, (out) for a bias.
+    public let shape: [Int]
+    /// True for Linear weights, which the engine keeps as (in, out).
+    public let transposed: Bool
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// A multi-layer perceptron laid out as PyTorch's `nn.Sequential`: Linear, activation,
+/// [Dropout], …, Linear. Parameters live in one allocation (gradients in a second one of the
+/// same layout), so "save the model" is one pass and the optimizer runs over one buffer.
+public final class MLP {
+    public enum Module {
+        case linear(weight: Int, bias: Int, inDim: Int, outDim: Int)
+        case activation(ModelConfig.Activation)
+        case dropout(Float)
+    }
+
+    public let path: KernelPath
+    public let inputDim: Int
+    public let classes: Int
+    public let modules: [Module]
+    /// Output width of each module.
+    public let widths: [Int]
+    public let tensors: [ParameterTensor]
+    public let parameterCount: Int
+    public let params: UnsafeMutablePointer<Float>
+    public let grads: UnsafeMutablePointer<Float>
+    public let maxBatch: Int
+
+    /// The batch's input rows (maxBatch × inputDim); the caller fills it.
+    public let input: UnsafeMutablePointer<Float>
+    let acts: [UnsafeMutablePointer<Float>]
+    let dacts: [UnsafeMutablePointer<Float>]
+    let masks: [UnsafeMutablePointer<Float>?]
+    let scratch: UnsafeMutablePointer<Float>
+    let losses: UnsafeMutablePointer<Float>
+
+    public init(config: ModelConfig, inputDim: Int, classes: Int, maxBatch: Int, path: KernelPath) {
+        self.path = path
+        self.inputDim = inputDim
+        self.classes = classes
+        self.maxBatch = maxBatch
+        var modules: [Module] = [], widths: [Int] = [], tensors: [ParameterTensor] = []
+        var offset = 0, width = inputDim
+        var maxTranspose = 0
+        for (layer, out) in (config.hidden + [classes]).enumerated() {
+            let index = modules.count
+            tensors.append(ParameterTensor(name: "\(index).weight", offset: offset, shape: [out, width], transposed: true))
+            tensors.append(ParameterTensor(name: "\(index).bias", offset: offset + width * out, shape: [out], transposed: false))
+            modules.append(.linear(weight: offset, bias: offset + width * out, inDim: width, outDim: out))
+            widths.append(out)
+            maxTranspose = max(maxTranspose, width * out)
+            offset += width * out + out
+            width = out
+            if layer < config.hidden.count {  // every Linear but the last: activation, [Dropout]
+                modules.append(.activation(config.activation)); widths.append(out)
+                if config.dropout > 0 { modules.append(.dropout(Float(config.dropout))); widths.append(out) }
+            }
+        }
+        self.modules = modules
+        self.widths = widths
+        self.tensors = tensors
+        self.parameterCount = offset
+        params = .allocate(capacity: offset); params.initialize(repeating: 0, count: offset)
+        grads = .allocate(capacity: offset); grads.initialize(repeating: 0, count: offset)
+        input = .allocate(capacity: maxBatch * inputDim); input.initialize(repeating: 0, count: maxBatch * inputDim)
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p
+        }
+        acts = widths.map { buffer(maxBatch * $0) }
+        dacts = widths.map { buffer(maxBatch * $0) }
+        masks = zip(modules, widths).map { m, w in if case .dropout = m { return buffer(maxBatch * w) } else { return nil } }
+        scratch = buffer(max(maxTranspose, 1))
+        losses = buffer(maxBatch)
+    }
+
+    deinit {
+        for p in [params, grads, input, scratch, losses] + acts + dacts + masks.compactMap({ $0 }) { p.deallocate() }
+    }
+
+    /// Fills the parameters from Philox keyed by (seed, initialization, 2·module + (0 weight, 1 bias)).
+    /// Values are drawn in PyTorch's element order — (out, in) for weights — and stored transposed.
+    public func initialize(_ scheme: ModelConfig.Initialization, seed: UInt64) {
+        for (index, module) in modules.enumerated() {
+            guard case let .linear(w, b, fanIn, fanOut) = module else { continue }
+            var rw = RandomStream(seed: seed, purpose: .initialization, index: UInt64(2 * index))
+            var rb = RandomStream(seed: seed, purpose: .initialization, index: UInt64(2 * index + 1))
+            func uniform(_ r: inout RandomStream, _ bound: Double) -> Float { Float((2 * r.nextUniform() - 1) * bound) }
+            for o in 0..<fanOut {
+                for i in 0..<fanIn {
+                    let v: Float
+                    switch scheme {
+                    case .torch: v = uniform(&rw, 1 / DMath.sqrt(Double(fanIn)))
+                    case .he: v = Float(rw.nextNormal() * DMath.sqrt(2 / Double(fanIn)))
+                    case .heUniform: v = uniform(&rw, DMath.sqrt(6 / Double(fanIn)))
+                    case .xavier: v = uniform(&rw, DMath.sqrt(6 / Double(fanIn + fanOut)))
+                    }
+                    params[w + i * fanOut + o] = v
+                }
+                params[b + o] = scheme == .torch ? uniform(&rb, 1 / DMath.sqrt(Double(fanIn))) : 0
+            }
+        }
+    }
+
+    /// Runs the batch in `input` (b rows) through the model; returns the logits (b × classes).
+    /// `dropoutKey` (seed, step) turns dropout on (training); nil is evaluation.
+    @discardableResult
+    public func forward(b: Int, dropoutKey: (seed: UInt64, step: UInt64)?) -> UnsafeMutablePointer<Float> {
+        precondition(b <= maxBatch)
+        var inp = UnsafeMutablePointer(input)
+        for (i, module) in modules.enumerated() {
+            let out = acts[i], n = b * widths[i]
+            switch module {
+            case let .linear(w, bias, c, oc):
+                linearForward(path, out: out, inp: inp, weight: params + w, bias: params + bias, b: b, c: c, oc: oc)
+            case .activation(.relu): reluForward(out: out, inp: inp, n: n)
+            case .activation(.tanh): tanhForward(out: out, inp: inp, n: n)
+            case .activation(.sigmoid): sigmoidForward(out: out, inp: inp, n: n)
+            case .activation(.gelu): geluForward(out: out, inp: inp, n: n)
+            case .dropout(let p):
+                if let key = dropoutKey {
+                    dropoutMask(masks[i]!, n: n, p: p, seed: key.seed, step: key.step, module: i)
+                    dropoutForward(out: out, inp: inp, mask: masks[i]!, n: n)
+                } else {
+                    out.update(from: inp, count: n)
+                }
+            }
+            inp = out
+        }
+        return acts[acts.count - 1]
+    }
+
+    /// The mean cross-entropy of the last forward pass against `labels`, and — when
+    /// `backward` — the gradients of every parameter in `grads` (zeroed first).
+    public func loss(labels: UnsafePointer<Int32>, b: Int, backward: Bool) -> Float {
+        let logits = acts[acts.count - 1]
+        guard backward else {
+            return softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: nil)
+        }
+        grads.update(repeating: 0, count: parameterCount)
+        for (i, d) in dacts.enumerated() { d.update(repeating: 0, count: b * widths[i]) }
+        let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
+        for i in stride(from: modules.count - 1, through: 0, by: -1) {
+            let dout = dacts[i], n = b * widths[i]
+            let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
+            let dinp = i == 0 ? nil : dacts[i - 1]
+            switch modules[i] {
+            case let .linear(w, bias, c, oc):
+                linearBackward(path, dinp: dinp, dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
+                               weight: params + w, scratch: scratch, b: b, c: c, oc: oc)
+            case .activation(.relu): reluBackward(dinp: dinp!, dout: dout, inp: inp, n: n)
+            case .activation(.tanh): tanhBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
+            case .activation(.sigmoid): sigmoidBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
+            case .activation(.gelu): geluBackward(dinp: dinp!, dout: dout, inp: inp, n: n)
+            case .dropout: dropoutBackward(dinp: dinp!, dout: dout, mask: masks[i]!, n: n)
+            }
+        }
+        return mean
+    }
+
+    /// Per-row losses of the last `loss` call.
+    public func rowLoss(_ r: Int) -> Float { losses[r] }
+    /// Logits of the last forward pass.
+    public var logits: UnsafeMutablePointer<Float> { acts[acts.count - 1] }
+
+    /// A tensor in PyTorch's layout (weights transposed back to (out, in)).
+    public func torchLayout(_ t: ParameterTensor, from buffer: UnsafePointer<Float>) -> [Float] {
+        guard t.transposed else { return Array(UnsafeBufferPointer(start: buffer + t.offset, count: t.count)) }
+        let out = t.shape[0], inp = t.shape[1]
+        var r = [Float](repeating: 0, count: t.count)
+        for o in 0..<out { for i in 0..<inp { r[o * inp + i] = buffer[t.offset + i * out + o] } }
+        return r
+    }
+
+    /// Writes a tensor given in PyTorch's layout into `buffer`.
+    public func loadTorchLayout(_ t: ParameterTensor, _ values: [Float], into buffer: UnsafeMutablePointer<Float>) {
+        guard t.transposed else { for k in 0..<t.count { buffer[t.offset + k] = values[k] }; return }
+        let out = t.shape[0], inp = t.shape[1]
+        for o in 0..<out { for i in 0..<inp { buffer[t.offset + i * out + o] = values[o * inp + i] } }
+    }
+}

@@ -1,0 +1,221 @@
+import Datasets
+import Determinism
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Trains one model on one prepared data set, single-threaded and deterministic.
+///
+/// Epoch e (0-based) visits the training set in the order of a permutation drawn from
+/// Philox keyed by (seed, shuffle, e), in minibatches of `batch_size`; the last partial batch
+/// is trained on, not dropped. Dropout masks are keyed by (seed, dropout, step). So the state
+/// after any epoch — weights, optimizer slots, step — determines everything that follows,
+/// and a run resumed from an epoch checkpoint ends byte-identical to one never stopped.
+///
+///     let trainer = Trainer(model: ModelConfig(hidden: [32]), train: TrainConfig(epochs: 3), data: data)
+///     let result = trainer.run { event in print(event) }
+public final class Trainer {
+    public let modelConfig: ModelConfig
+    public let config: TrainConfig
+    public let checkpointConfig: CheckpointConfig
+    public let data: PreparedData
+    public let runHash: String
+    public let model: MLP
+    public let optimizer: Optimizer
+    /// Epochs completed.
+    public private(set) var epoch = 0
+    /// The best value of `checkpoint.best` so far (for deciding the best checkpoint).
+    public var bestValue: Double?
+
+    /// Rows per evaluation forward pass. Results do not depend on it: every row is computed
+    /// independently and per-row losses are summed in row order.
+    static let evalChunk = 512
+
+    public init(model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
+                data: PreparedData, runHash: String = "", path: KernelPath = .simd) {
+        modelConfig = model
+        config = train
+        checkpointConfig = checkpoint
+        self.data = data
+        self.runHash = runHash
+        self.model = MLP(config: model, inputDim: data.train.dimension, classes: data.classes,
+                         maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
+        self.model.initialize(model.initialization, seed: train.seed)
+        optimizer = Optimizer(config: train, count: self.model.parameterCount)
+    }
+
+    public var stepsPerEpoch: Int { (data.train.count + config.batchSize - 1) / config.batchSize }
+
+    public func run(onEvent: (TrainEvent) -> Void = { _ in }) -> TrainResult {
+        let set = data.train
+        let n = set.count, dim = set.dimension
+        let totalSteps = stepsPerEpoch * config.epochs
+        var epochs: [ModelMetrics] = [], machine: [MachineMetrics] = []
+        var labels = [Int32](repeating: 0, count: config.batchSize)
+        let clock = ContinuousClock()
+        while epoch < config.epochs {
+            let e = epoch
+            let started = clock.now
+            var shuffle = RandomStream(seed: config.seed, purpose: .shuffle, index: UInt64(e))
+            let order = shuffle.permutation(n)
+            var lossSum = 0.0
+            var pos = 0
+            while pos < n {
+                let b = min(config.batchSize, n - pos)
+                set.features.withUnsafeBufferPointer { f in
+                    for r in 0..<b {
+                        let row = order[pos + r]
+                        (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
+                        labels[r] = set.labels[row]
+                    }
+                }
+                model.forward(b: b, dropoutKey: (config.seed, UInt64(optimizer.step)))
+                let loss = labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: b, backward: true) }
+                guard loss.isFinite else {
+                    onEvent(.diverged(epoch: e + 1, step: optimizer.step, loss: Double(loss)))
+                    return TrainResult(status: .diverged, final: epochs.last, epochs: epochs, machine: machine,
+                                       finalCheckpoint: checkpointBytes())
+                }
+                if config.clipGradNorm > 0 {
+                    clipGradients(model.grads, count: model.parameterCount, maxNorm: config.clipGradNorm)
+                }
+                let lr = learningRate(config, step: optimizer.step, epoch: e, totalSteps: totalSteps)
+                optimizer.update(model.params, model.grads, lr: lr)
+                lossSum += Double(loss) * Double(b)
+                pos += b
+                if config.logEvery > 0 && optimizer.step % config.logEvery == 0 {
+                    onEvent(.trainLoss(epoch: e + 1, step: optimizer.step, value: Double(loss)))
+                }
+            }
+            let trainSeconds = Double((clock.now - started) / .seconds(1))
+            epoch = e + 1
+
+            var values: [ModelMetrics.Metric] = [.init(key: "train_loss", value: lossSum / Double(n))]
+            if let validation = data.validation {
+                let r = evaluate(validation)
+                values += [.init(key: "val_loss", value: r.loss), .init(key: "val_accuracy", value: r.accuracy)]
+            }
+            let t = evaluate(data.test)
+            values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
+            values += t.perClass.enumerated().map { .init(key: "test_accuracy_class_\($0.offset)", value: $0.element) }
+            let metrics = ModelMetrics(epoch: epoch, step: optimizer.step, values: values)
+            let m = MachineMetrics(epoch: epoch, step: optimizer.step, epochSeconds: Double((clock.now - started) / .seconds(1)),
+                                   samplesPerSecond: Double(n) / trainSeconds, peakRSSBytes: Trainer.peakRSS())
+            epochs.append(metrics)
+            machine.append(m)
+            onEvent(.epochEnd(metrics, m))
+
+            var kinds: [CheckpointEvent.Kind] = []
+            if let v = metrics[checkpointConfig.best], improves(v) { bestValue = v; kinds.append(.best) }
+            if epoch == config.epochs { kinds.append(.final) }
+            if checkpointConfig.every > 0 && epoch % checkpointConfig.every == 0 { kinds.append(.periodic) }
+            if !kinds.isEmpty {
+                onEvent(.checkpoint(CheckpointEvent(epoch: epoch, step: optimizer.step, kinds: kinds.sorted(), bytes: checkpointBytes())))
+            }
+        }
+        return TrainResult(status: .completed, final: epochs.last, epochs: epochs, machine: machine, finalCheckpoint: checkpointBytes())
+    }
+
+    func improves(_ v: Double) -> Bool {
+        guard let best = bestValue else { return true }
+        return checkpointConfig.best.hasSuffix("loss") ? v < best : v > best
+    }
+
+    /// Mean loss, accuracy and per-class accuracy over a set, without dropout.
+    public func evaluate(_ set: LabeledSet) -> (loss: Double, accuracy: Double, perClass: [Double]) {
+        let classes = data.classes, dim = set.dimension
+        var lossSum = 0.0
+        var correct = [Int](repeating: 0, count: classes), total = [Int](repeating: 0, count: classes)
+        var start = 0
+        set.features.withUnsafeBufferPointer { f in
+            set.labels.withUnsafeBufferPointer { l in
+                while start < set.count {
+                    let b = min(Trainer.evalChunk, set.count - start)
+                    model.input.update(from: f.baseAddress! + start * dim, count: b * dim)
+                    model.forward(b: b, dropoutKey: nil)
+                    _ = model.loss(labels: l.baseAddress! + start, b: b, backward: false)
+                    let logits = model.logits
+                    for r in 0..<b {
+                        lossSum += Double(model.rowLoss(r))
+                        var best = 0
+                        for j in 1..<classes where logits[r * classes + j] > logits[r * classes + best] { best = j }
+                        let label = Int(l[start + r])
+                        total[label] += 1
+                        if best == label { correct[label] += 1 }
+                    }
+                    start += b
+                }
+            }
+        }
+        let perClass = (0..<classes).map { total[$0] == 0 ? 0 : Double(correct[$0]) / Double(total[$0]) }
+        return (lossSum / Double(set.count), Double(correct.reduce(0, +)) / Double(set.count), perClass)
+    }
+
+    /// The full training state as safetensors bytes: the model in PyTorch's state_dict layout,
+    /// optimizer slots as `optimizer.<tensor>.<slot>`, and the position in the metadata.
+    public func checkpointBytes() -> [UInt8] {
+        var tensors: [SafeTensors.Tensor] = []
+        for t in model.tensors {
+            tensors.append(.init(name: t.name, shape: t.shape, values: model.torchLayout(t, from: model.params)))
+            for (slot, buffer) in zip(optimizer.slotNames, optimizer.slots) {
+                tensors.append(.init(name: "optimizer.\(t.name).\(slot)", shape: t.shape, values: model.torchLayout(t, from: buffer)))
+            }
+        }
+        let metadata = [
+            "numerics_version": String(Engine.numericsVersion),
+            "run_hash": runHash,
+            "step": String(optimizer.step),
+            "epoch": String(epoch),
+            // Every stream is counter-based: the next shuffle is keyed by the epoch, the next
+            // dropout mask by the step, so this names the generator's whole position.
+            "rng": "philox4x32-10 seed=\(config.seed) shuffle_epoch=\(epoch) dropout_step=\(optimizer.step)",
+        ]
+        return SafeTensors.encode(tensors, metadata: metadata)
+    }
+
+    public struct RestoreError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Continues from a checkpoint this configuration wrote: weights, optimizer slots, step
+    /// and epoch. `best` is the best `checkpoint.best` value seen before it, if known.
+    public func restore(checkpoint bytes: [UInt8], best: Double? = nil) throws {
+        let file = try SafeTensors.decode(bytes)
+        guard file.metadata["numerics_version"] == String(Engine.numericsVersion) else {
+            throw RestoreError(description: "checkpoint was written by numerics version \(file.metadata["numerics_version"] ?? "?"), this engine is \(Engine.numericsVersion)")
+        }
+        guard let step = file.metadata["step"].flatMap(Int.init), let ep = file.metadata["epoch"].flatMap(Int.init) else {
+            throw RestoreError(description: "checkpoint metadata lacks step or epoch")
+        }
+        let expected = model.tensors.count * (1 + optimizer.slotNames.count)
+        guard file.tensors.count == expected else {
+            throw RestoreError(description: "checkpoint has \(file.tensors.count) tensors, this model and optimizer have \(expected)")
+        }
+        for t in model.tensors {
+            let pairs = [(t.name, model.params)] + zip(optimizer.slotNames, optimizer.slots).map { ("optimizer.\(t.name).\($0)", $1) }
+            for (name, buffer) in pairs {
+                guard let saved = file.tensors[name], saved.shape == t.shape else {
+                    throw RestoreError(description: "checkpoint tensor \(name) is missing or has another shape than \(t.shape)")
+                }
+                model.loadTorchLayout(t, saved.values, into: buffer)
+            }
+        }
+        optimizer.step = step
+        epoch = ep
+        bestValue = best
+    }
+
+    /// The process's peak resident set size so far, in bytes.
+    static func peakRSS() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return usage.ru_maxrss
+        #endif
+    }
+}

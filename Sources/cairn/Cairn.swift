@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+
+/// The `cairn` command. Exit codes: 0 success; 1 a run or a check failed; 2 bad input of any
+/// kind (config files, overrides, command-line usage); 130 interrupted.
+@main
+struct Cairn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cairn",
+        abstract: "Reproducible experiment tracking and hyperparameter sweeps, with bit-for-bit deterministic training.",
+        discussion: """
+            Describe a model and its training in an experiment file (YAML), and Cairn trains it on its own \
+            deterministic SIMD engine: the same file gives the same bytes, on any machine.
+
+            Start here:
+              cairn train experiments/quickstart.yaml
+              cairn train experiments/quickstart.yaml --set train.lr=0.01 --set model.hidden=[64,32]
+              cairn train experiments/fashion-mlp.yaml --json
+            """,
+        subcommands: [Train.self])
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            // Bad usage is bad input: exit 2 like a bad config file, not the parser's 64.
+            if code.rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// A failure already explained to the user; carries the exit code.
+struct Failure: Error, CustomStringConvertible {
+    let message: String
+    let code: Int32
+    var description: String { message }
+
+    static func badInput(_ message: String) -> Failure { Failure(message: message, code: 2) }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning known errors into one clear line on stderr and the right exit code.
+    func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let e as Failure {
+            Terminal.error(e.message)
+            throw ExitCode(e.code)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            Terminal.error(String(describing: error))
+            throw ExitCode(2)
+        }
+    }
+}
+
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    }
+    /// One line on stdout, written at once (progress must show while a run trains).
+    static func line(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+}
