@@ -8,7 +8,7 @@ import Datasets
 public enum Engine {
     /// Bumped whenever a change alters any numeric result (a metric value, a checkpoint byte).
     /// It is part of every run hash, so old runs are never confused with new ones.
-    public static let numericsVersion = 1
+    public static let numericsVersion = 2
 
     /// Trains once in this process and returns the result; events stream to `onEvent`.
     public static func train(model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),

@@ -66,10 +66,10 @@ import Testing
     /// commit as `Engine.numericsVersion`. CI also checks that a baseline-CPU build of the
     /// engine reproduces it.
     @Test func goldenCheckpointHash() throws {
-        #expect(Engine.numericsVersion == 1)
+        #expect(Engine.numericsVersion == 2)
         let data = try tinyData()
         let result = train(0, data: data)
-        #expect(sha256Hex([result.finalCheckpoint]) == "efa6d6abfe57e525d23859f22c75174cd1a02aeebba49912eb10795944be48dc")
+        #expect(sha256Hex([result.finalCheckpoint]) == "f82c1857d30558625467fd48a53fea18b81a76d5a10a0dbb9d193a0f28deb42f")
     }
 
     @Test func divergenceStopsTheRun() throws {
@@ -117,7 +117,7 @@ import Testing
         #expect(file.tensors["0.weight"]?.shape == [40, 21], "PyTorch layout: (out, in)")
         #expect(file.tensors["2.weight"]?.shape == [3, 40])
         #expect(file.metadata["run_hash"] == "abc")
-        #expect(file.metadata["numerics_version"] == "1")
+        #expect(file.metadata["numerics_version"] == "2")
         #expect(file.metadata["epoch"] == "1")
         // Data stored in ascending name order: offsets increase with the names.
         guard case .object(let entries) = parsed else { Issue.record("header is not an object"); return }

@@ -64,7 +64,7 @@ public final class Optimizer {
         case .adam, .adamw:
             let k = AdamConstants(oneMinusB1: Float(1 - c.beta1), b2: Float(c.beta2), oneMinusB2: Float(1 - c.beta2),
                                   stepSize: Float(lr / (1 - Optimizer.power(c.beta1, step))),
-                                  bc2Sqrt: Float((1 - Optimizer.power(c.beta2, step)).squareRoot()), eps: Float(c.eps))
+                                  invBC2: Float(1 / (1 - Optimizer.power(c.beta2, step))), eps: Float(c.eps))
             let m = slots[0], v = slots[1]
             forEachLane(count, { Optimizer.adam(F16.self, $0, p, g, m, v, k) }, { Optimizer.adam(Float.self, $0, p, g, m, v, k) })
         case .rmsprop:
@@ -102,10 +102,12 @@ public final class Optimizer {
         (V.load(p, i) - V(broadcast: k.lr) * d).store(p, i)
     }
 
-    struct AdamConstants { let oneMinusB1, b2, oneMinusB2, stepSize, bc2Sqrt, eps: Float }
+    struct AdamConstants { let oneMinusB1, b2, oneMinusB2, stepSize, invBC2, eps: Float }
 
     /// m = lerp(m, g, 1 − β1); v = β2·v + (1 − β2)·g²;
-    /// p −= (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+    /// p −= (lr / (1 − β1^t)) · m / (√(v · 1/(1 − β2^t)) + ε)
+    /// PyTorch writes the denominator √v / √(1 − β2^t); the same value with one division
+    /// fewer, which matters: the update is bound by the divider, not by memory.
     @inline(__always)
     static func adam<V: Lane>(_: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
                               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ k: AdamConstants) {
@@ -114,7 +116,7 @@ public final class Optimizer {
         let vi = V.load(v, i) * V(broadcast: k.b2) + V(broadcast: k.oneMinusB2) * d * d
         mi.store(m, i)
         vi.store(v, i)
-        (V.load(p, i) - V(broadcast: k.stepSize) * mi / (vi.squareRoot() / V(broadcast: k.bc2Sqrt) + V(broadcast: k.eps))).store(p, i)
+        (V.load(p, i) - V(broadcast: k.stepSize) * mi / ((vi * V(broadcast: k.invBC2)).squareRoot() + V(broadcast: k.eps))).store(p, i)
     }
 
     struct RMSPropConstants { let lr, alpha, oneMinusAlpha, eps, momentum: Float }
