@@ -78,5 +78,28 @@ public enum Datasets {
 public func sha256Hex<D: DataProtocol>(_ parts: [D]) -> String {
     var h = SHA256()
     for p in parts { h.update(data: p) }
-    return h.finalize().map { String(format: "%02x", $0) }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    var hex = [UInt8]()
+    hex.reserveCapacity(64)
+    for byte in h.finalize() {
+        hex.append(digits[Int(byte >> 4)])
+        hex.append(digits[Int(byte & 0xF)])
+    }
+    return String(decoding: hex, as: UTF8.self)
+}
+
+extension Datasets {
+    /// The data set's content hash without parsing it: what a run hash needs at plan time.
+    /// Equal to `prepare(config).sha256`.
+    public static func sha256(of config: DataConfig, directory: String? = nil) throws -> String {
+        switch config.dataset {
+        case .digits:
+            return sha256Hex([try Digits.csv()])
+        case .fashionMNIST, .mnist:
+            let dir = directory ?? defaultFashionMNISTDirectory
+            return sha256Hex(try IDX.files.map { try IDX.readFile(dir: dir, name: $0) })
+        case .synthetic:
+            return sha256Hex([config.synthetic.canonical.canonicalBytes])
+        }
+    }
 }

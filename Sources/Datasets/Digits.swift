@@ -10,11 +10,16 @@ import Foundation
 public enum Digits {
     public static let testCount = 360
 
-    public static func load() throws -> (train: LabeledSet, test: LabeledSet, classes: Int, sha256: String) {
+    /// The decompressed CSV: the bytes the data set's hash is taken over.
+    static func csv() throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: "digits.csv", withExtension: "gz", subdirectory: "Resources"),
               let data = try? Data(contentsOf: url)
         else { throw DatasetError("the embedded digits data set is missing from this build") }
-        let csv = try Gzip.decompress([UInt8](data))
+        return try Gzip.decompress([UInt8](data))
+    }
+
+    public static func load() throws -> (train: LabeledSet, test: LabeledSet, classes: Int, sha256: String) {
+        let csv = try csv()
         var features: [Float] = []
         var labels: [Int32] = []
         features.reserveCapacity(1797 * 64)

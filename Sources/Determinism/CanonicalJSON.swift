@@ -38,7 +38,7 @@ public enum JSONValue: Hashable, Sendable {
             out += "]"
         case .object(let members):
             out += "{"
-            let keys = members.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
             for (i, key) in keys.enumerated() {
                 if i > 0 { out += "," }
                 JSONValue.writeString(key, to: &out)
@@ -50,6 +50,12 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     static func writeString(_ s: String, to out: inout String) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {  // nothing to escape
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -78,6 +84,7 @@ public enum JSONValue: Hashable, Sendable {
     public static func ecmaScriptString(_ v: Double) -> String {
         precondition(v.isFinite, "JSON has no spelling for \(v)")
         if v == 0 { return "0" }
+        if v == v.rounded(), v.magnitude < 9_007_199_254_740_992 { return String(Int64(v)) }  // integers: their digits
         let text = v.magnitude.description
         let parts = text.split(separator: "e", maxSplits: 1)
         let exponent = parts.count > 1 ? Int(parts[1])! : 0

@@ -6,21 +6,25 @@ import Yams
 /// are collected, each with file, line, column and key path, so one pass reports them all.
 final class ConfigReader {
     let source: String
-    /// Key paths set by `--set`, and the argument that set them: errors there name the argument.
-    let overrides: [String: String]
+    /// Key paths whose values came from elsewhere — a sweep file or a `--set` argument —
+    /// so that errors there name where the value was written.
+    let origins: [String: Origin]
     private(set) var errors: [ConfigError] = []
 
-    init(source: String, overrides: [String: String] = [:]) {
+    init(source: String, origins: [String: Origin] = [:]) {
         self.source = source
-        self.overrides = overrides
+        self.origins = origins
     }
 
     func fail(_ path: String, _ node: Node?, _ message: String) {
-        if let arg = overrides.first(where: { path == $0.key || path.hasPrefix($0.key + ".") }) {
-            errors.append(ConfigError(source: "--set \(arg.key)=\(arg.value)", path: path, message: message))
+        let origin = origins.filter { path == $0.key || path.hasPrefix($0.key + ".") }.max { $0.key.count < $1.key.count }?.value
+        let error: ConfigError
+        if let origin, !origin.marks {
+            error = ConfigError(source: origin.source, path: path, message: message)
         } else {
-            errors.append(ConfigError(source: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message))
+            error = ConfigError(source: origin?.source ?? source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message)
         }
+        if !errors.contains(error) { errors.append(error) }
     }
 
     /// A short rendering of a node for messages: `"fast"`, `[1, 2]`, `a mapping`.
@@ -71,12 +75,16 @@ final class Section {
 
     func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
-    /// Reports keys that were never read, with a did-you-mean from `known` (or the keys read).
+    /// Reports keys that were never read. `context` may explain a key that is valid
+    /// elsewhere; a key in `known` that was simply not read (after another error) is not
+    /// reported; any other is unknown, with a did-you-mean from `known` (or the keys read).
     func finish(known: [String]? = nil, context: (String) -> String? = { _ in nil }) {
         let candidates = known ?? Array(used)
         for p in pairs where !used.contains(p.key) {
             if let why = context(p.key) {
                 reader.fail(keyPath(p.key), p.keyNode, why)
+            } else if known?.contains(p.key) == true {
+                continue
             } else if let guess = didYouMean(p.key, candidates) {
                 reader.fail(keyPath(p.key), p.keyNode, "unknown key; did you mean \"\(guess)\"?")
             } else {
@@ -109,11 +117,17 @@ final class Section {
         return v
     }
 
+    /// A plain scalar as a number: decimal or exponent notation, `_` separators allowed;
+    /// hex, `nan` and `inf` spellings refused.
     static func parseNumber(_ text: String, _ node: Node) -> Double? {
         if case .scalar(let s) = node, s.style == .singleQuoted || s.style == .doubleQuoted { return nil }
-        let t = text.replacingOccurrences(of: "_", with: "")
-        guard let v = Double(t), v.isFinite, !t.lowercased().contains("nan"), !t.lowercased().contains("inf"),
-              !t.hasPrefix("0x") else { return nil }
+        var t = text
+        if t.utf8.contains(UInt8(ascii: "_")) { t.removeAll { $0 == "_" } }
+        guard let first = t.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
+              !t.utf8.contains(where: { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "n") || $0 == UInt8(ascii: "N") }),
+              let v = Double(t), v.isFinite
+        else { return nil }
         return v
     }
 

@@ -10,25 +10,69 @@ public struct Experiment: Sendable {
     public let name: String
     public let spec: RunSpec
 
-    /// Reads the file at `path`, applies `--set key=value` overrides, and decodes the result
-    /// by schema. Throws `ConfigErrors` listing every problem found.
+    /// Reads the file at `path`, applies `--set key=value` overrides (one value each), and
+    /// decodes the result by schema. Throws `ConfigErrors` listing every problem found.
     public static func load(_ path: String, overrides: [String] = []) throws -> Experiment {
+        try parse(try ExperimentTemplate.read(path), source: path, overrides: overrides)
+    }
+
+    public static func parse(_ text: String, source: String, overrides: [String] = []) throws -> Experiment {
+        let template = try ExperimentTemplate(text: text, source: source)
+        var assignments: [Assignment] = []
+        for o in try Overrides.parse(overrides) {
+            guard case .constant(let node) = try Overrides.domain(o) else {
+                throw ConfigErrors(errors: [ConfigError(source: o.label, path: o.path,
+                    message: "gives several values, but this trains one run; plan a sweep with `cairn plan` (or run it with `cairn sweep`)")])
+            }
+            assignments.append(Assignment(key: o.path, value: node, origin: Origin(source: o.label, marks: false)))
+        }
+        let (name, spec) = try template.resolve(assignments)
+        return Experiment(name: name, spec: spec)
+    }
+}
+
+/// One value set at a key path of the experiment, and where it was written.
+struct Assignment {
+    let key: String
+    let value: Node
+    let origin: Origin
+}
+
+/// An experiment file's YAML tree, from which runs are resolved by setting values in it
+/// and decoding the result by schema.
+struct ExperimentTemplate {
+    let source: String
+    let tree: Node
+
+    static func read(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigErrors(errors: [ConfigError(source: path, path: "", message: "cannot read the file (does it exist?)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors(errors: [ConfigError(source: path, path: "", message: "the file is not UTF-8 text")])
         }
-        return try parse(text, source: path, overrides: overrides)
+        return text
     }
 
-    public static func parse(_ text: String, source: String, overrides: [String] = []) throws -> Experiment {
-        var root = try YAMLTree.compose(text, source: source) ?? .mapping(Node.Mapping([]))
-        let parsed = try Overrides.parse(overrides)
-        for o in parsed {
-            try Overrides.apply(o, to: &root, source: source)
+    init(text: String, source: String) throws {
+        self.source = source
+        tree = try YAMLTree.compose(text, source: source) ?? .mapping(Node.Mapping([]))
+    }
+
+    /// The run spec with `assignments` applied, or every error found.
+    func resolve(_ assignments: [Assignment]) throws -> (name: String, spec: RunSpec) {
+        var root = tree
+        var origins: [String: Origin] = [:]
+        for a in assignments {
+            guard try Overrides.set(a.key, to: a.value, in: &root) else {
+                let parent = a.key.split(separator: ".").dropLast().joined(separator: ".")
+                throw ConfigErrors(errors: [ConfigError(source: a.origin.source, line: a.origin.marks ? a.value.mark?.line : nil,
+                                                        column: a.origin.marks ? a.value.mark?.column : nil, path: a.key,
+                                                        message: "\(parent) is not a mapping, so it has no key \"\(a.key.split(separator: ".").last!)\"")])
+            }
+            origins[a.key] = a.origin
         }
-        let reader = ConfigReader(source: source, overrides: Dictionary(parsed.map { ($0.path, $0.raw) }, uniquingKeysWith: { $1 }))
+        let reader = ConfigReader(source: source, origins: origins)
         let top = Section(reader: reader, path: "", node: root)
         let nameNode = top.value("name")
         let name = top.string("name", default: (source as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: ""))
@@ -36,7 +80,7 @@ public struct Experiment: Sendable {
         let spec = RunSpec(reading: top)
         top.finish(known: ["name", "data", "model", "train", "checkpoint"])
         guard reader.errors.isEmpty else { throw ConfigErrors(errors: reader.errors) }
-        return Experiment(name: name, spec: spec)
+        return (name, spec)
     }
 }
 

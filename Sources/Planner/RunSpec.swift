@@ -65,6 +65,11 @@ public struct RunSpec: Sendable, Equatable {
     /// The bytes the run hash is taken over: the spec's canonical JSON with
     /// `dataset_sha256` and `numerics_version` added at the top level.
     public func canonicalBytes(datasetSHA256: String) -> [UInt8] {
+        RunSpec.canonicalBytes(json, datasetSHA256: datasetSHA256)
+    }
+
+    /// `canonicalBytes` from an already built `json`.
+    static func canonicalBytes(_ json: JSONValue, datasetSHA256: String) -> [UInt8] {
         guard case .object(var top) = json else { fatalError("spec JSON is an object") }
         top["dataset_sha256"] = .string(datasetSHA256)
         top["numerics_version"] = .number(Double(Engine.numericsVersion))

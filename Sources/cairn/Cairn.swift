@@ -15,9 +15,9 @@ struct Cairn: ParsableCommand {
             Start here:
               cairn train experiments/quickstart.yaml
               cairn train experiments/quickstart.yaml --set train.lr=0.01 --set model.hidden=[64,32]
-              cairn train experiments/fashion-mlp.yaml --json
+              cairn plan sweeps/quickstart.yaml
             """,
-        subcommands: [Train.self])
+        subcommands: [Train.self, PlanCommand.self])
 
     static func main() {
         do {

@@ -1,0 +1,216 @@
+import Datasets
+import Determinism
+import Engine
+import Foundation
+import Yams
+
+/// A planned run: its spec, its hash, and the values of the swept keys.
+public struct PlannedRun: Sendable {
+    public let hash: String
+    public let name: String
+    public let spec: RunSpec
+    public let datasetSHA256: String
+    /// Each swept key (dotted) and this run's value there, as the schema typed it.
+    public let params: [String: JSONValue]
+}
+
+/// The runs of a sweep (or of one experiment), in a fixed order.
+public struct Plan {
+    public let sweepHash: String
+    public let runs: [PlannedRun]
+    /// The swept keys, sorted; `varyingKeys` are those whose value differs between runs.
+    public let sweptKeys: [String]
+    public let varyingKeys: [String]
+    /// For a grid: the product of the value counts, before duplicates collapse.
+    public let gridUpperBound: Int?
+    public let warnings: [String]
+    public let sweep: Sweep?
+}
+
+/// Expands sweeps into runs. Pure: files and overrides in, resolved specs out.
+///
+///     let plan = try Planner.plan(file: "sweeps/quickstart.yaml")
+///     plan.runs.count           // 12
+///     plan.runs[0].hash         // "3f2a…", the same wherever and whenever it is planned
+public enum Planner {
+    public static let defaultMaxRuns = 10_000
+
+    public struct TooManyRuns: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Plans a sweep file, or an experiment file alone (a plan of one run, or a grid over
+    /// sweeping overrides such as `--set train.lr=0.1,0.01`).
+    public static func plan(file: String, overrides: [String] = [], maxRuns: Int = defaultMaxRuns,
+                            dataDirectory: String? = nil) throws -> Plan {
+        let text = try ExperimentTemplate.read(file)
+        let root = try YAMLTree.compose(text, source: file)
+        let isSweep = root?.mapping.map { m in m.keys.contains { ["experiment", "parameters", "method"].contains($0.string ?? "") } } ?? false
+        var sweep: Sweep?
+        let template: ExperimentTemplate
+        if isSweep {
+            let s = try Sweep.parse(text, source: file)
+            template = try ExperimentTemplate(text: try ExperimentTemplate.read(s.experimentPath), source: s.experimentPath)
+            sweep = s
+        } else {
+            template = try ExperimentTemplate(text: text, source: file)
+        }
+        var parameters = sweep?.parameters ?? []
+        for o in try Overrides.parse(overrides) {
+            let p = Sweep.Parameter(key: o.path, domain: try Overrides.domain(o), origin: Origin(source: o.label, marks: false), node: nil)
+            parameters.removeAll { $0.key == o.path }
+            parameters.append(p)
+        }
+        parameters.sort { $0.key < $1.key }
+        let method = sweep?.method ?? .grid
+        let keys = parameters.map(\.key)
+
+        var hashes = DatasetHashes(directory: dataDirectory)
+        var runs: [PlannedRun] = []
+        var seen: Set<String> = []
+        var errors: [ConfigError] = []
+        func add(_ assignment: [Assignment]) throws -> Bool {
+            do {
+                let (name, spec) = try template.resolve(assignment)
+                let dataset = try hashes.sha256(spec.data)
+                let json = spec.json
+                let hash = sha256Hex([RunSpec.canonicalBytes(json, datasetSHA256: dataset)])
+                guard seen.insert(hash).inserted else { return false }
+                let params = Dictionary(uniqueKeysWithValues: keys.map { ($0, json.value(at: $0) ?? .null) })
+                runs.append(PlannedRun(hash: hash, name: name, spec: spec, datasetSHA256: dataset, params: params))
+                return true
+            } catch let e as ConfigErrors {
+                for err in e.errors where !errors.contains(err) { errors.append(err) }
+                return false
+            } catch let e as DatasetError {
+                throw ConfigErrors(errors: [ConfigError(source: template.source, path: "data", message: e.description)])
+            }
+        }
+
+        var upperBound: Int?
+        switch method {
+        case .grid, .bayes:
+            let counts = parameters.map { $0.domain.gridCount ?? 1 }
+            let product = counts.reduce(1.0) { $0 * Double($1) }
+            guard product <= Double(maxRuns) else {
+                throw TooManyRuns(description: "the grid has \(format(product)) points (an upper bound: duplicates collapse), more than the limit of \(maxRuns) runs (--max-runs)")
+            }
+            upperBound = Int(product)
+            let choices = parameters.map(gridValues)
+            var index = [Int](repeating: 0, count: choices.count)
+            outer: while true {
+                _ = try add(zip(parameters, zip(choices, index)).map { p, ci in
+                    Assignment(key: p.key, value: ci.0[ci.1], origin: p.origin)
+                })
+                if let cap = sweep?.runCap, runs.count >= cap { break }
+                // An odometer: the last key (in sorted order) varies fastest.
+                var d = choices.count - 1
+                while d >= 0 {
+                    index[d] += 1
+                    if index[d] < choices[d].count { continue outer }
+                    index[d] = 0
+                    d -= 1
+                }
+                break
+            }
+        case .random:
+            let cap = sweep?.runCap ?? 1
+            guard cap <= maxRuns else { throw TooManyRuns(description: "run_cap is \(cap), more than the limit of \(maxRuns) runs (--max-runs)") }
+            if parameters.allSatisfy({ if case .distribution(let d) = $0.domain { return d.gridValues != nil } else { return true } }) {
+                let size = parameters.reduce(1.0) { $0 * Double($1.domain.gridCount ?? 1) }
+                if Double(cap) > size {
+                    throw ConfigErrors(errors: [ConfigError(source: file, path: "run_cap",
+                        message: "asks for \(cap) distinct runs, but the parameters allow at most \(format(size)); lower run_cap or widen the search")])
+                }
+            }
+            // Draw n uses the stream keyed (seed, sweep, n); duplicates are drawn again, up to a bound.
+            let bound = max(100 * cap, 1000)
+            var attempt: UInt64 = 0
+            while runs.count < cap && attempt < UInt64(bound) && errors.isEmpty {
+                var rng = RandomStream(seed: sweep?.seed ?? 0, purpose: .sweep, index: attempt)
+                _ = try add(parameters.map { Assignment(key: $0.key, value: sample($0, &rng), origin: $0.origin) })
+                attempt += 1
+            }
+            if errors.isEmpty && runs.count < cap {
+                throw ConfigErrors(errors: [ConfigError(source: file, path: "run_cap",
+                    message: "found only \(runs.count) distinct runs in \(bound) draws, fewer than run_cap \(cap): the search space is too small")])
+            }
+        }
+        guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
+
+        let varying = keys.filter { k in Set(runs.map { $0.params[k]?.canonical ?? "" }).count > 1 }
+        let definition: JSONValue = [
+            "experiment": template.tree.json,
+            "dataset_sha256": .string(runs.first?.datasetSHA256 ?? ""),
+            "numerics_version": .number(Double(Engine.numericsVersion)),
+            "method": .string(method.rawValue),
+            "metric": sweep?.metric.map { ["name": .string($0.name), "goal": .string($0.goal.rawValue)] } ?? .null,
+            "run_cap": sweep?.runCap.map { .number(Double($0)) } ?? .null,
+            "seed": method == .random ? .number(Double(sweep?.seed ?? 0)) : .null,
+            "parameters": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.domain.canonical) })),
+        ]
+        return Plan(sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, sweptKeys: keys, varyingKeys: varying,
+                    gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep)
+    }
+
+    /// The count of a grid, without materialising it.
+    public static func gridCount(file: String, overrides: [String] = []) throws -> Double {
+        let s = try Sweep.load(file)
+        var params = Dictionary(uniqueKeysWithValues: s.parameters.map { ($0.key, $0.domain) })
+        for o in try Overrides.parse(overrides) { params[o.path] = try Overrides.domain(o) }
+        return params.values.reduce(1.0) { $0 * Double($1.gridCount ?? 1) }
+    }
+
+    static func gridValues(_ p: Sweep.Parameter) -> [Node] {
+        switch p.domain {
+        case .constant(let n): return [n]
+        case .values(let v): return v
+        case .distribution(let d): return (d.gridValues ?? []).map { Node.number($0, mark: p.node?.mark) }
+        }
+    }
+
+    static func sample(_ p: Sweep.Parameter, _ rng: inout RandomStream) -> Node {
+        switch p.domain {
+        case .constant(let n): return n
+        case .values(let v): return v[Int(rng.nextInt(below: UInt64(v.count)))]
+        case .distribution(let d): return Node.number(d.sample(&rng), mark: p.node?.mark)
+        }
+    }
+
+    static func format(_ x: Double) -> String {
+        x < 1e15 ? Int(x).formatted(.number.grouping(.automatic)).replacingOccurrences(of: "\u{202F}", with: ",") : String(format: "%.3g", x)
+    }
+}
+
+/// Data set hashes, computed once per data configuration of a plan.
+struct DatasetHashes {
+    let directory: String?
+    var cache: [String: String] = [:]
+
+    mutating func sha256(_ config: DataConfig) throws -> String {
+        let key = config.dataset == .synthetic ? config.synthetic.canonical.canonical : config.dataset.rawValue
+        if let h = cache[key] { return h }
+        let h = try Datasets.sha256(of: config, directory: directory)
+        cache[key] = h
+        return h
+    }
+}
+
+extension Domain {
+    var canonical: JSONValue {
+        switch self {
+        case .constant(let n): return ["value": n.json]
+        case .values(let v): return ["values": .array(v.map(\.json))]
+        case .distribution(let d): return d.canonical
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value at a dotted key path.
+    public func value(at path: String) -> JSONValue? {
+        var v: JSONValue? = self
+        for k in path.split(separator: ".") { v = v?[String(k)] }
+        return v
+    }
+}
