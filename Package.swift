@@ -35,35 +35,42 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Determinism"),
+        // gzip (through the system zlib) and SHA-256 hex digests: shared by Datasets and Tracker.
+        .target(name: "Codecs", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Engine", dependencies: ["Determinism", "Datasets"], swiftSettings: engineFlags),
-        .target(name: "Datasets", dependencies: [
-            "CZlib", "Determinism",
+        .target(name: "Datasets", dependencies: ["Codecs", "Determinism"], resources: [.copy("Resources")]),
+        .target(name: "Tracker", dependencies: [
+            "Codecs", "Determinism",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ], resources: [.copy("Resources")]),
+        ]),
         .target(name: "Planner", dependencies: [
-            "Engine", "Datasets", "Determinism",
+            "Engine", "Datasets", "Determinism", "Codecs",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cairn", dependencies: [
-            "Engine", "Datasets", "Planner", "Determinism",
+            "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cairn-bench", dependencies: [
-            "Engine", "Datasets", "Determinism", "Planner",
+            "Engine", "Datasets", "Determinism", "Planner", "Codecs", "Tracker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/cairn-bench", swiftSettings: engineFlags),
         .testTarget(name: "DeterminismTests", dependencies: ["Determinism"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets"],
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Codecs", "CZlib"]),
+        .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Codecs", "Determinism"]),
         .testTarget(name: "PlannerTests", dependencies: [
             "Planner", "Engine", "Determinism",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs"]),
     ]
 )

@@ -1,4 +1,4 @@
-import Crypto
+import Codecs
 import Determinism
 import Foundation
 
@@ -71,21 +71,6 @@ public enum Datasets {
         return (set.subset(kept), set.subset(held))
     }
 
-}
-
-/// SHA-256 of the concatenated parts, as lowercase hex: how Cairn names data sets, runs and
-/// checkpoints.
-public func sha256Hex<D: DataProtocol>(_ parts: [D]) -> String {
-    var h = SHA256()
-    for p in parts { h.update(data: p) }
-    let digits = Array("0123456789abcdef".utf8)
-    var hex = [UInt8]()
-    hex.reserveCapacity(64)
-    for byte in h.finalize() {
-        hex.append(digits[Int(byte >> 4)])
-        hex.append(digits[Int(byte & 0xF)])
-    }
-    return String(decoding: hex, as: UTF8.self)
 }
 
 extension Datasets {

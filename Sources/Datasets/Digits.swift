@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// The UCI optical-recognition handwritten digits (1,797 images of 8×8 pixels valued 0–16,

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// The IDX format of MNIST and Fashion-MNIST: a big-endian magic number (0x0803 for

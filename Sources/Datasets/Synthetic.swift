@@ -1,3 +1,4 @@
+import Codecs
 import Determinism
 
 /// Parameters of the seeded synthetic set: Gaussian blobs, one per class.

@@ -17,7 +17,7 @@ struct Cairn: ParsableCommand {
               cairn train experiments/quickstart.yaml --set train.lr=0.01 --set model.hidden=[64,32]
               cairn plan sweeps/quickstart.yaml
             """,
-        subcommands: [Train.self, PlanCommand.self])
+        subcommands: [Train.self, PlanCommand.self, Verify.self, GC.self, Export.self, Ingest.self])
 
     static func main() {
         do {

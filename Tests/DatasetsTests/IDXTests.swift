@@ -1,4 +1,5 @@
 import CZlib
+import Codecs
 import Datasets
 import Foundation
 import Testing

@@ -78,6 +78,18 @@ enum Cairn {
         return dir
     }
 
+    /// Starts `cairn` without waiting; its output is discarded.
+    static func start(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = try executable
+        p.arguments = arguments
+        p.currentDirectoryURL = packageRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = try executable

@@ -1,0 +1,286 @@
+import Codecs
+import Determinism
+import Foundation
+import GRDB
+
+/// The store: an SQLite index (WAL mode, through GRDB) and a content-addressed object store
+/// beside it, plus each run's event log and output.
+///
+///     runs/cairn.sqlite          index
+///     runs/objects/ab/cdef….gz   objects, named by the SHA-256 of their uncompressed bytes
+///     runs/events/<hash>.jsonl   a run's event log, the source the index is ingested from
+///     runs/logs/<hash>.log       a run's stdout and stderr
+///
+/// Readers never block the writer: several processes can read while one writes.
+///
+///     let tracker = try Tracker(directory: "runs")
+///     try tracker.ingest(run: hash)
+public final class Tracker: Sendable {
+    public let directory: String
+    public let objects: ObjectStore
+    let db: DatabasePool
+
+    public struct StoreError: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    public init(directory: String) throws {
+        self.directory = directory
+        let fm = FileManager.default
+        do {
+            for sub in ["", "/events", "/logs", "/objects"] {
+                try fm.createDirectory(atPath: directory + sub, withIntermediateDirectories: true)
+            }
+        } catch {
+            throw StoreError("\(directory): cannot create the store: \((error as NSError).localizedDescription)")
+        }
+        objects = try ObjectStore(directory: "\(directory)/objects")
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        // WAL with synchronous = NORMAL: a commit is not fsynced, so a power cut can lose the
+        // last transactions but never corrupts the index. Nothing is lost for good: the event
+        // logs (which the run's process fsyncs) are the source, and ingest is idempotent.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536") }
+        do {
+            db = try DatabasePool(path: "\(directory)/cairn.sqlite", configuration: config)
+            try Schema.migrator.migrate(db)
+        } catch let e as DatabaseError {
+            throw StoreError("\(directory)/cairn.sqlite: \(e.message ?? e.description)")
+        }
+    }
+
+    public func eventLogPath(_ hash: String) -> String { "\(directory)/events/\(hash).jsonl" }
+    public func logPath(_ hash: String) -> String { "\(directory)/logs/\(hash).log" }
+
+    // MARK: Recording plans
+
+    /// A run to record: its record (hash, name, canonical config) and its flattened params.
+    public struct PlannedRun: Sendable {
+        public var record: RunRecord
+        public var params: [String: JSONValue]
+        public init(record: RunRecord, params: [String: JSONValue]) {
+            self.record = record
+            self.params = params
+        }
+    }
+
+    /// Records a sweep and its runs in one transaction. Runs already in the store (by hash) keep
+    /// their status and results and join the sweep; new ones are `planned`. Returns the records
+    /// as stored, in plan order.
+    @discardableResult
+    public func record(sweep: SweepRecord?, runs: [PlannedRun]) throws -> [RunRecord] {
+        try db.write { db in
+            var sweepId: Int64?
+            if var s = sweep {
+                if let existing = try SweepRecord.filter(Column("hash") == s.hash).fetchOne(db) {
+                    sweepId = existing.id
+                } else {
+                    try s.insert(db)
+                    sweepId = s.id
+                }
+            }
+            var out: [RunRecord] = []
+            for (position, planned) in runs.enumerated() {
+                var run: RunRecord
+                if let existing = try RunRecord.filter(Column("hash") == planned.record.hash).fetchOne(db) {
+                    run = existing
+                } else {
+                    run = planned.record
+                    try run.insert(db)
+                    for (key, value) in planned.params.sorted(by: { $0.key < $1.key }) {
+                        try ParamRecord(runId: run.id!, key: key, value: value).insert(db)
+                    }
+                }
+                if let sweepId {
+                    try SweepRunRecord(sweepId: sweepId, runId: run.id!, position: position).insert(db, onConflict: .ignore)
+                }
+                out.append(run)
+            }
+            return out
+        }
+    }
+
+    /// Updates a run's status and the fields the scheduler owns.
+    public func update(run hash: String, _ change: @Sendable (inout RunRecord) -> Void) throws {
+        try db.write { db in
+            guard var run = try RunRecord.filter(Column("hash") == hash).fetchOne(db) else {
+                throw StoreError("no run \(hash) in the store")
+            }
+            change(&run)
+            try run.update(db)
+        }
+    }
+
+    public func run(_ hash: String) throws -> RunRecord? {
+        try db.read { db in try RunRecord.filter(Column("hash") == hash).fetchOne(db) }
+    }
+
+    // MARK: Ingest
+
+    public struct IngestResult: Sendable, Equatable {
+        public var events = 0
+        public var points = 0
+        /// The run's status after ingest, if the log said anything about it.
+        public var status: RunStatus?
+
+        mutating func add(_ other: IngestResult) {
+            events += other.events
+            points += other.points
+            if let s = other.status { status = s }
+        }
+    }
+
+    /// Ingests the run's event log from where the last ingest stopped. Idempotent: ingesting
+    /// the same events again changes nothing. A log cut off mid-line (a crash) is ingested up to
+    /// its last complete line.
+    @discardableResult
+    public func ingest(run hash: String) throws -> IngestResult {
+        try ingest(runs: [hash])[hash] ?? IngestResult()
+    }
+
+    /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs), one
+    /// transaction per batch; each transaction also records how far into each log it got.
+    public func ingest(runs hashes: [String], batchLines: Int = 50_000) throws -> [String: IngestResult] {
+        var results: [String: IngestResult] = [:]
+        var pending: [Pending] = []
+        var pendingLines = 0
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            for (hash, r) in try apply(pending) { results[hash, default: IngestResult()].add(r) }
+            pending.removeAll()
+            pendingLines = 0
+        }
+        let known = try db.read { db in
+            try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db)
+        }
+        let byHash = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        for hash in hashes {
+            guard let run = byHash[hash], let runId = run.id else { throw StoreError("no run \(hash) in the store") }
+            guard let handle = FileHandle(forReadingAtPath: eventLogPath(hash)) else { continue }
+            try handle.seek(toOffset: UInt64(run.ingestedBytes))
+            let data = try handle.readToEnd() ?? Data()
+            try? handle.close()
+            var events: [RunEvent] = []
+            var consumed = 0
+            try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                var start = 0
+                while let nl = bytes[start...].firstIndex(of: 0x0A) {
+                    let line = UnsafeBufferPointer(rebasing: bytes[start..<nl])
+                    do { events.append(try RunEvent.parse(line)) } catch {
+                        throw StoreError("\(eventLogPath(hash)), byte \(run.ingestedBytes + start): not a valid event: \(error)")
+                    }
+                    start = nl + 1
+                    consumed = start
+                    if events.count >= batchLines {
+                        pending.append(Pending(hash: hash, runId: runId, events: events, endOffset: run.ingestedBytes + consumed))
+                        pendingLines += events.count
+                        events.removeAll(keepingCapacity: true)
+                        try flush()
+                    }
+                }
+            }
+            if !events.isEmpty {
+                pending.append(Pending(hash: hash, runId: runId, events: events, endOffset: run.ingestedBytes + consumed))
+                pendingLines += events.count
+            }
+            if pendingLines >= batchLines { try flush() }
+        }
+        try flush()
+        return results
+    }
+
+    struct Pending {
+        let hash: String
+        let runId: Int64
+        let events: [RunEvent]
+        let endOffset: Int
+    }
+
+    /// One batch in one transaction: metrics, checkpoints, status, summaries, and each log's offset.
+    func apply(_ batch: [Pending]) throws -> [String: IngestResult] {
+        try db.write { db in
+            var results: [String: IngestResult] = [:]
+            var insertPoint = try PointInsert(db)
+            for part in batch {
+                let runId = part.runId
+                var result = IngestResult()
+                var summaries = try Summaries(db, runId: runId)
+                try insertPoint.use(run: runId)
+                guard var run = try RunRecord.fetchOne(db, key: runId) else { throw StoreError("run \(part.hash) vanished") }
+                for event in part.events {
+                    result.events += 1
+                    switch event {
+                    case .start(let s):
+                        run.status = .running
+                        run.attempts = max(run.attempts, s.attempt)
+                        run.startedAt = Date(timeIntervalSince1970: s.time)
+                        run.finishedAt = nil
+                        result.status = .running
+                        if let p = s.provenance {
+                            try ProvenanceRecord(runId: runId, cairnVersion: p.cairnVersion, numericsVersion: p.numericsVersion,
+                                                 gitCommit: p.gitCommit, host: p.host, cpu: p.cpu, os: p.os, swiftVersion: p.swiftVersion,
+                                                 startedAt: Date(timeIntervalSince1970: s.time), endedAt: nil).save(db)
+                        }
+                    case .metrics(let m):
+                        for (key, value) in m.values {
+                            try insertPoint.insert(key: key, scope: m.scope, step: m.step, epoch: m.epoch, value: value, kind: m.kind)
+                            summaries.add(key: key, scope: m.scope, step: m.step, value: value, kind: m.kind)
+                            result.points += 1
+                        }
+                    case .checkpoint(let c):
+                        try CheckpointRecord(runId: runId, object: c.object, step: c.step, epoch: c.epoch, kinds: c.kinds.joined(separator: ","),
+                                             rawSize: c.rawSize, storedSize: c.storedSize).save(db)
+                    case .end(let e):
+                        run.status = e.status
+                        run.finishedAt = Date(timeIntervalSince1970: e.time)
+                        run.error = e.error
+                        result.status = e.status
+                        try db.execute(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?", arguments: [run.finishedAt, runId])
+                    }
+                }
+                try summaries.save(db)
+                run.ingestedBytes = part.endOffset
+                try run.update(db)
+                results[part.hash, default: IngestResult()].add(result)
+            }
+            return results
+        }
+    }
+
+    /// Ingests every event log in the store (of runs recorded in the index); returns the
+    /// number of runs and events ingested.
+    @discardableResult
+    public func ingestAll(batchLines: Int = 50_000) throws -> (runs: Int, events: Int) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/events")) ?? []
+        let hashes = files.filter { $0.hasSuffix(".jsonl") }.map { String($0.dropLast(6)) }.sorted()
+        let known = try db.read { db in try String.fetchSet(db, RunRecord.select(Column("hash")).filter(hashes.contains(Column("hash")))) }
+        let runs = hashes.filter(known.contains)
+        let results = try ingest(runs: runs, batchLines: batchLines)
+        return (runs.count, results.values.reduce(0) { $0 + $1.events })
+    }
+}
+
+extension ParamRecord {
+    /// A param from its typed JSON value: numbers and booleans compare as numbers.
+    init(runId: Int64, key: String, value: JSONValue) {
+        self.runId = runId
+        self.key = key
+        switch value {
+        case .number(let d): type = "number"; number = d; text = nil
+        case .bool(let b): type = "bool"; number = b ? 1 : 0; text = b ? "true" : "false"
+        case .string(let s): type = "string"; number = nil; text = s
+        default: type = "json"; number = nil; text = value.canonical
+        }
+    }
+
+    public var json: JSONValue {
+        switch type {
+        case "number": return number.map { .number($0) } ?? .null
+        case "bool": return .bool(number == 1)
+        case "string": return text.map { .string($0) } ?? .null
+        default: return (text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }) ?? .null
+        }
+    }
+}

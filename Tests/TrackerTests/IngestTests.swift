@@ -1,0 +1,106 @@
+import Determinism
+import Foundation
+import GRDB
+import Testing
+@testable import Tracker
+
+@Suite struct IngestTests {
+    @Test func recordsRoundTrip() throws {
+        let t = try freshStore()
+        let runs = try t.record(sweep: SweepRecord(hash: "s1", source: "sweeps/x.yaml", definition: "{}", metric: "val_accuracy", goal: "maximize"),
+                                runs: [planned(1), planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32])])
+        #expect(runs.count == 2 && runs.allSatisfy { $0.id != nil && $0.status == .planned })
+        let back = try t.runs(RunQuery(sweep: "s1"))
+        #expect(back.map(\.record) == runs)
+        #expect(back[1].params == planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32]).params)
+        #expect(try t.sweep("s").metric == "val_accuracy")
+        // Recording the same runs again (a cached sweep) adds nothing and keeps their state.
+        try t.update(run: runs[0].hash) { $0.status = .completed; $0.exitCode = 0 }
+        let again = try t.record(sweep: SweepRecord(hash: "s2", source: "other", definition: "{}", metric: nil, goal: nil), runs: [planned(1)])
+        #expect(again[0].status == .completed && again[0].id == runs[0].id)
+        #expect(try t.runs(RunQuery(sweep: "s2")).count == 1)
+        #expect(try t.runs().count == 2)
+    }
+
+    @Test func ingestIsIdempotentAndSummarises() throws {
+        let t = try freshStore()
+        let run = planned(1)
+        try t.record(sweep: nil, runs: [run])
+        let hash = run.record.hash
+        let prov = RunEvent.Provenance(cairnVersion: "0.1", numericsVersion: 2, gitCommit: nil, host: "h", cpu: "c", os: "o", swiftVersion: "6")
+        try append(t, hash, [.start(.init(attempt: 1, time: 100, provenance: prov)),
+                             .metrics(.init(scope: "step", step: 5, epoch: 1, kind: "model", values: ["train_loss": 2.0])),
+                             epochMetrics(1, ["train_loss": 1.5, "val_accuracy": 0.5]),
+                             epochMetrics(2, ["train_loss": 1.0, "val_accuracy": 0.7]),
+                             .metrics(.init(scope: "epoch", step: 20, epoch: 2, kind: "machine", values: ["epoch_seconds": 3.5])),
+                             epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
+                             .end(.init(status: .completed, time: 200))])
+        let first = try t.ingest(run: hash)
+        #expect(first.events == 7 && first.points == 8 && first.status == .completed)
+        let row = try #require(try t.runs().first)
+        #expect(row.record.status == .completed && row.record.attempts == 1)
+        // The final value is the last epoch's; min and max span the epoch points only.
+        #expect(row.summaries["train_loss"] == SummaryRecord(runId: row.record.id!, key: "train_loss", kind: "model", final: 1.2, finalStep: 30, min: 1.0, max: 1.5))
+        #expect(row.summaries["val_accuracy"]?.best(maximize: true) == 0.7)
+        #expect(row.summaries["epoch_seconds"]?.kind == "machine")
+        #expect(try t.provenance(run: hash)?.host == "h")
+        // Again: nothing new.
+        #expect(try t.ingest(run: hash) == Tracker.IngestResult())
+        // Re-ingesting the same bytes from scratch changes nothing either.
+        try t.db.write { db in try db.execute(sql: "UPDATE run SET ingestedBytes = 0") }
+        try t.ingest(run: hash)
+        let history = try t.history(runs: [hash])[hash]!
+        #expect(history["train_loss"]!.map(\.value) == [2.0, 1.5, 1.0, 1.2])
+        #expect(try t.runs().first?.summaries == row.summaries)
+    }
+
+    @Test func aLogCutMidLineIngestsItsCompleteLinesThenTheRest() throws {
+        let t = try freshStore()
+        let hash = planned(1).record.hash
+        try t.record(sweep: nil, runs: [planned(1)])
+        let line2 = epochMetrics(2, ["val_loss": 0.5]).line()
+        var bytes = epochMetrics(1, ["val_loss": 0.9]).line()
+        bytes += line2.prefix(10)
+        FileManager.default.createFile(atPath: t.eventLogPath(hash), contents: Data(bytes))
+        #expect(try t.ingest(run: hash).points == 1)
+        // The process goes on writing: the cut line completes.
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: t.eventLogPath(hash)))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(line2.dropFirst(10)))
+        try h.close()
+        #expect(try t.ingest(run: hash).points == 1)
+        #expect(try t.history(runs: [hash])[hash]?["val_loss"]?.map(\.value) == [0.9, 0.5])
+    }
+
+    @Test func nonFiniteValuesAreStoredAsNull() throws {
+        let t = try freshStore()
+        let hash = planned(1).record.hash
+        try t.record(sweep: nil, runs: [planned(1)])
+        try append(t, hash, [epochMetrics(1, ["train_loss": .nan]), .end(.init(status: .diverged, time: 1, error: "loss is nan"))])
+        try t.ingest(run: hash)
+        #expect(try t.history(runs: [hash])[hash]?["train_loss"]?.first?.value == nil)
+        #expect(try t.run(hash)?.status == .diverged && t.run(hash)?.error == "loss is nan")
+    }
+
+    @Test func migratesAnEmptyStoreAndReopensAnExistingOne() throws {
+        let t = try freshStore()
+        let applied = try t.db.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        #expect(applied == Set(Schema.migrator.migrations))
+        try t.record(sweep: nil, runs: [planned(1)])
+        let reopened = try Tracker(directory: t.directory)
+        #expect(try reopened.runs().count == 1)
+        #expect(try reopened.db.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+    }
+
+    @Test func prefixesResolveOrListCandidates() throws {
+        let t = try freshStore()
+        try t.record(sweep: nil, runs: (1...40).map { planned($0) })
+        let hash = planned(7).record.hash
+        #expect(try t.resolve(String(hash.prefix(12))) == hash)
+        #expect(try t.resolve(hash.uppercased()) == hash)
+        #expect { try t.resolve("") } throws: { "\($0)".contains("not a run hash") }
+        #expect { try t.resolve("zz") } throws: { "\($0)".contains("not a run hash") }
+        #expect { try t.resolve("0") } throws: { "\($0)".contains("is ambiguous: it matches") }
+        #expect { try t.resolve(String(repeating: "f", count: 20)) } throws: { "\($0)".contains("no run matches") }
+    }
+}
