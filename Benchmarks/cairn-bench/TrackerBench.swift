@@ -51,7 +51,7 @@ struct TrackerBench: ParsableCommand {
             var log = [UInt8]()
             log.append(contentsOf: RunEvent.start(.init(attempt: 1, time: 0, provenance: nil)).line())
             var loss = 2.0, acc = 0.1
-            for step in 1...100 {
+            for step in 1...(ProcessInfo.processInfo.environment["STEPS"].flatMap(Int.init) ?? 100) {
                 loss *= 0.97 + 0.02 * rng.nextUniform()
                 acc += (0.95 - acc) * 0.05 * rng.nextUniform()
                 log.append(contentsOf: RunEvent.metrics(.init(scope: "epoch", step: step, epoch: step, kind: "model",

@@ -46,6 +46,7 @@ extension JSONValue {
             case UInt8(ascii: "{"):
                 i += 1
                 var members: [String: JSONValue] = [:]
+                members.reserveCapacity(8)
                 skipSpace()
                 if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
                 while true {
@@ -93,7 +94,15 @@ extension JSONValue {
                 while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
                 return i - s
             }
-            guard digits() > 0 else { throw fail("expected a value") }
+            let intStart = i
+            let n = digits()
+            guard n > 0 else { throw fail("expected a value") }
+            // Integers of up to 15 digits are exact in a Double: read them without a string.
+            if n <= 15, i == b.count || (b[i] != UInt8(ascii: ".") && b[i] != UInt8(ascii: "e") && b[i] != UInt8(ascii: "E")) {
+                var v: Int64 = 0
+                for k in intStart..<i { v = v * 10 + Int64(b[k] - 0x30) }
+                return b[start] == UInt8(ascii: "-") ? -Double(v) : Double(v)
+            }
             if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; guard digits() > 0 else { throw fail("expected digits after '.'") } }
             if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
                 i += 1

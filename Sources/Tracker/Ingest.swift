@@ -8,7 +8,9 @@ import GRDBSQLite
 struct PointInsert {
     let statement: Statement
     let db: Database
-    var series: [String: Int64] = [:]
+    /// Series ids by key, one table per scope (no string is built per point).
+    var stepSeries: [String: Int64] = [:]
+    var epochSeries: [String: Int64] = [:]
     var runId: Int64 = -1
 
     init(_ db: Database) throws {
@@ -19,18 +21,20 @@ struct PointInsert {
     /// Switches to a run, loading its series ids.
     mutating func use(run: Int64) throws {
         runId = run
-        series = [:]
-        for s in try SeriesRecord.filter(Column("runId") == run).fetchAll(db) { series["\(s.scope)/\(s.key)"] = s.id }
+        stepSeries = [:]
+        epochSeries = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, key, scope FROM series WHERE runId = ?", arguments: [run]) {
+            if (row[2] as String) == "epoch" { epochSeries[row[1]] = row[0] } else { stepSeries[row[1]] = row[0] }
+        }
     }
 
     mutating func insert(key: String, scope: String, step: Int, epoch: Int, value: Double?, kind: String) throws {
-        let name = "\(scope)/\(key)"
-        var id = series[name]
+        let epochScope = scope == "epoch"
+        var id = epochScope ? epochSeries[key] : stepSeries[key]
         if id == nil {
-            var s = SeriesRecord(runId: runId, key: key, scope: scope, kind: kind)
-            try s.insert(db)
-            id = s.id
-            series[name] = id
+            try db.execute(sql: "INSERT INTO series (runId, key, scope, kind) VALUES (?, ?, ?, ?)", arguments: [runId, key, scope, kind])
+            id = db.lastInsertedRowID
+            if epochScope { epochSeries[key] = id } else { stepSeries[key] = id }
         }
         let st = statement.sqliteStatement
         sqlite3_reset(st)
@@ -56,17 +60,27 @@ struct Summaries {
 
     init(_ db: Database, runId: Int64) throws {
         self.runId = runId
-        let existing = try SummaryRecord.filter(Column("runId") == runId).fetchAll(db)
-        rows = Dictionary(existing.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        // The scope a summary was built from: epoch if the key has any epoch point.
-        let epochKeys = try String.fetchSet(db, SeriesRecord.select(Column("key")).filter(Column("runId") == runId && Column("scope") == "epoch"))
-        scopes = Dictionary(existing.map { ($0.key, epochKeys.contains($0.key) ? "epoch" : "step") }, uniquingKeysWith: { a, _ in a })
+        rows = [:]
+        scopes = [:]
+        // With the scope each summary was built from: epoch if the key has any epoch point.
+        for r in try Row.fetchAll(db, sql: """
+            SELECT key, kind, final, finalStep, min, max,
+                   EXISTS (SELECT 1 FROM series WHERE series.runId = summary.runId AND series.key = summary.key AND scope = 'epoch')
+            FROM summary WHERE runId = ?
+            """, arguments: [runId]) {
+            let s = SummaryRecord(runId: runId, key: r[0], kind: r[1], final: r[2], finalStep: r[3], min: r[4], max: r[5])
+            rows[s.key] = s
+            scopes[s.key] = (r[6] as Bool) ? "epoch" : "step"
+        }
     }
 
     mutating func add(key: String, scope: String, step: Int, value: Double?, kind: String) {
-        if scopes[key] == "epoch" && scope == "step" { return }
-        if scopes[key] == "step" && scope == "epoch" { rows[key] = nil }  // epoch points replace step points
-        scopes[key] = scope
+        let current = scopes[key]
+        if current != scope {
+            if current == "epoch" { return }                  // step points never override epoch points
+            if current == "step" { rows[key] = nil }           // epoch points replace step points
+            scopes[key] = scope
+        }
         let v = value.flatMap { $0.isFinite ? $0 : nil }
         var row = rows[key] ?? SummaryRecord(runId: runId, key: key, kind: kind, final: nil, finalStep: -1, min: nil, max: nil)
         if step >= row.finalStep {
@@ -82,6 +96,47 @@ struct Summaries {
     }
 
     func save(_ db: Database) throws {
-        for key in changed { try rows[key]!.insert(db, onConflict: .replace) }
+        let st = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summary (runId, key, kind, final, finalStep, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for key in changed {
+            let r = rows[key]!
+            try st.execute(arguments: [r.runId, r.key, r.kind, r.final, r.finalStep, r.min, r.max])
+        }
+    }
+}
+
+/// A bounded hand-over from one producer thread to one consumer: `put` waits while
+/// `capacity` items are waiting; `take` waits for an item and returns nil once the producer
+/// has finished and everything was taken.
+final class Handoff<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Result<T, Error>] = []
+    private var done = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func put(_ item: Result<T, Error>) {
+        condition.lock()
+        while items.count >= capacity { condition.wait() }
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish() {
+        condition.lock()
+        done = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take() -> Result<T, Error>? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !done { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
     }
 }

@@ -141,22 +141,43 @@ public final class Tracker: Sendable {
 
     /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs), one
     /// transaction per batch; each transaction also records how far into each log it got.
+    /// Reading and parsing run on a second thread, a batch ahead of the writes.
     public func ingest(runs hashes: [String], batchLines: Int = 50_000) throws -> [String: IngestResult] {
+        let known = try db.read { db in try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db) }
+        let byHash = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        for hash in hashes where byHash[hash]?.id == nil { throw StoreError("no run \(hash) in the store") }
+        let handoff = Handoff<[Pending]>(capacity: 2)
+        let reader = Thread { [self] in
+            do {
+                try self.readBatches(hashes: hashes, runs: byHash, batchLines: batchLines) { handoff.put(.success($0)) }
+                handoff.finish()
+            } catch {
+                handoff.put(.failure(error))
+                handoff.finish()
+            }
+        }
+        reader.start()
         var results: [String: IngestResult] = [:]
+        var failure: Error?
+        while let next = handoff.take() {
+            guard failure == nil else { continue }  // drain, so the reader can finish
+            do {
+                for (hash, r) in try apply(try next.get()) { results[hash, default: IngestResult()].add(r) }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// Reads and parses logs from each run's recorded offset into batches of about `batchLines`
+    /// complete lines.
+    func readBatches(hashes: [String], runs: [String: RunRecord], batchLines: Int, emit: ([Pending]) -> Void) throws {
         var pending: [Pending] = []
         var pendingLines = 0
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            for (hash, r) in try apply(pending) { results[hash, default: IngestResult()].add(r) }
-            pending.removeAll()
-            pendingLines = 0
-        }
-        let known = try db.read { db in
-            try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db)
-        }
-        let byHash = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         for hash in hashes {
-            guard let run = byHash[hash], let runId = run.id else { throw StoreError("no run \(hash) in the store") }
+            let run = runs[hash]!
             guard let handle = FileHandle(forReadingAtPath: eventLogPath(hash)) else { continue }
             try handle.seek(toOffset: UInt64(run.ingestedBytes))
             let data = try handle.readToEnd() ?? Data()
@@ -173,55 +194,62 @@ public final class Tracker: Sendable {
                     }
                     start = nl + 1
                     consumed = start
-                    if events.count >= batchLines {
-                        pending.append(Pending(hash: hash, runId: runId, events: events, endOffset: run.ingestedBytes + consumed))
-                        pendingLines += events.count
+                    if pendingLines + events.count >= batchLines {
+                        pending.append(Pending(hash: hash, runId: run.id!, events: events, endOffset: run.ingestedBytes + consumed))
+                        emit(pending)
+                        pending = []
+                        pendingLines = 0
                         events.removeAll(keepingCapacity: true)
-                        try flush()
                     }
                 }
             }
             if !events.isEmpty {
-                pending.append(Pending(hash: hash, runId: runId, events: events, endOffset: run.ingestedBytes + consumed))
+                pending.append(Pending(hash: hash, runId: run.id!, events: events, endOffset: run.ingestedBytes + consumed))
                 pendingLines += events.count
             }
-            if pendingLines >= batchLines { try flush() }
         }
-        try flush()
-        return results
+        if !pending.isEmpty { emit(pending) }
     }
 
-    struct Pending {
+    struct Pending: Sendable {
         let hash: String
         let runId: Int64
         let events: [RunEvent]
         let endOffset: Int
     }
 
-    /// One batch in one transaction: metrics, checkpoints, status, summaries, and each log's offset.
+    /// One batch in one transaction: metrics, checkpoints, status, summaries, and each log's
+    /// offset. Per-run bookkeeping uses cached statements: Codable records cost more than
+    /// the work for a thousand small runs.
     func apply(_ batch: [Pending]) throws -> [String: IngestResult] {
         try db.write { db in
             var results: [String: IngestResult] = [:]
             var insertPoint = try PointInsert(db)
+            let updateRun = try db.cachedStatement(sql: """
+                UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
+                """)
             for part in batch {
                 let runId = part.runId
                 var result = IngestResult()
                 var summaries = try Summaries(db, runId: runId)
                 try insertPoint.use(run: runId)
-                guard var run = try RunRecord.fetchOne(db, key: runId) else { throw StoreError("run \(part.hash) vanished") }
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, attempts, startedAt, finishedAt, error FROM run WHERE id = ?", arguments: [runId])
+                else { throw StoreError("run \(part.hash) vanished") }
+                var status: String = row[0], attempts: Int = row[1], error: String? = row[4]
+                var startedAt: Date? = row[2], finishedAt: Date? = row[3]
                 for event in part.events {
                     result.events += 1
                     switch event {
                     case .start(let s):
-                        run.status = .running
-                        run.attempts = max(run.attempts, s.attempt)
-                        run.startedAt = Date(timeIntervalSince1970: s.time)
-                        run.finishedAt = nil
+                        status = RunStatus.running.rawValue
+                        attempts = max(attempts, s.attempt)
+                        startedAt = Date(timeIntervalSince1970: s.time).wholeMilliseconds
+                        finishedAt = nil
                         result.status = .running
                         if let p = s.provenance {
                             try ProvenanceRecord(runId: runId, cairnVersion: p.cairnVersion, numericsVersion: p.numericsVersion,
                                                  gitCommit: p.gitCommit, host: p.host, cpu: p.cpu, os: p.os, swiftVersion: p.swiftVersion,
-                                                 startedAt: Date(timeIntervalSince1970: s.time), endedAt: nil).save(db)
+                                                 startedAt: startedAt, endedAt: nil).save(db)
                         }
                     case .metrics(let m):
                         for (key, value) in m.values {
@@ -233,16 +261,15 @@ public final class Tracker: Sendable {
                         try CheckpointRecord(runId: runId, object: c.object, step: c.step, epoch: c.epoch, kinds: c.kinds.joined(separator: ","),
                                              rawSize: c.rawSize, storedSize: c.storedSize).save(db)
                     case .end(let e):
-                        run.status = e.status
-                        run.finishedAt = Date(timeIntervalSince1970: e.time)
-                        run.error = e.error
+                        status = e.status.rawValue
+                        finishedAt = Date(timeIntervalSince1970: e.time).wholeMilliseconds
+                        error = e.error
                         result.status = e.status
-                        try db.execute(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?", arguments: [run.finishedAt, runId])
+                        try db.execute(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?", arguments: [finishedAt, runId])
                     }
                 }
                 try summaries.save(db)
-                run.ingestedBytes = part.endOffset
-                try run.update(db)
+                try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
                 results[part.hash, default: IngestResult()].add(result)
             }
             return results
