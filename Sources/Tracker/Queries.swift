@@ -224,3 +224,20 @@ extension Tracker {
         return total
     }
 }
+
+extension Tracker {
+    /// Removes runs from the index, with their points (which carry no foreign key) and, through
+    /// cascades, their series, params, summaries, checkpoints and sweep memberships. Objects
+    /// stay until `gc(apply: true)`; event logs and outputs stay on disk.
+    public func remove(runs hashes: [String]) throws {
+        try db.write { db in
+            let ids = try Int64.fetchAll(db, RunRecord.select(Column("id")).filter(hashes.contains(Column("hash"))))
+            guard !ids.isEmpty else { return }
+            let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+            try db.execute(sql: """
+                DELETE FROM point WHERE seriesId IN (SELECT id FROM series WHERE runId IN (SELECT value FROM json_each(?)))
+                """, arguments: [list])
+            _ = try RunRecord.filter(ids.contains(Column("id"))).deleteAll(db)
+        }
+    }
+}

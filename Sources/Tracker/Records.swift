@@ -35,7 +35,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.config = config
         self.numericsVersion = numericsVersion
         self.datasetSHA256 = datasetSHA256
-        self.createdAt = createdAt.wholeMilliseconds
+        self.createdAt = createdAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -57,7 +57,7 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.definition = definition
         self.metric = metric
         self.goal = goal
-        self.createdAt = createdAt.wholeMilliseconds
+        self.createdAt = createdAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -137,9 +137,4 @@ public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var sweepId: Int64
     public var runId: Int64
     public var position: Int
-}
-
-extension Date {
-    /// The date as SQLite stores it (to the millisecond), so records round-trip exactly.
-    public var wholeMilliseconds: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
 }

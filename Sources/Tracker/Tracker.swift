@@ -243,7 +243,7 @@ public final class Tracker: Sendable {
                     case .start(let s):
                         status = RunStatus.running.rawValue
                         attempts = max(attempts, s.attempt)
-                        startedAt = Date(timeIntervalSince1970: s.time).wholeMilliseconds
+                        startedAt = Date(timeIntervalSince1970: s.time)
                         finishedAt = nil
                         result.status = .running
                         if let p = s.provenance {
@@ -262,7 +262,7 @@ public final class Tracker: Sendable {
                                              rawSize: c.rawSize, storedSize: c.storedSize).save(db)
                     case .end(let e):
                         status = e.status.rawValue
-                        finishedAt = Date(timeIntervalSince1970: e.time).wholeMilliseconds
+                        finishedAt = Date(timeIntervalSince1970: e.time)
                         error = e.error
                         result.status = e.status
                         try db.execute(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?", arguments: [finishedAt, runId])

@@ -11,7 +11,10 @@ import Testing
                                 runs: [planned(1), planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32])])
         #expect(runs.count == 2 && runs.allSatisfy { $0.id != nil && $0.status == .planned })
         let back = try t.runs(RunQuery(sweep: "s1"))
-        #expect(back.map(\.record) == runs)
+        // SQLite keeps dates to the millisecond: compare them so, and every other field exactly.
+        func timeless(_ r: RunRecord) -> RunRecord { var r = r; r.createdAt = Date(timeIntervalSince1970: 0); return r }
+        #expect(back.map { timeless($0.record) } == runs.map(timeless))
+        #expect(zip(back, runs).allSatisfy { abs($0.record.createdAt.timeIntervalSince($1.createdAt)) < 0.001 })
         #expect(back[1].params == planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32]).params)
         #expect(try t.sweep("s").metric == "val_accuracy")
         // Recording the same runs again (a cached sweep) adds nothing and keeps their state.
@@ -102,5 +105,28 @@ import Testing
         #expect { try t.resolve("zz") } throws: { "\($0)".contains("not a run hash") }
         #expect { try t.resolve("0") } throws: { "\($0)".contains("is ambiguous: it matches") }
         #expect { try t.resolve(String(repeating: "f", count: 20)) } throws: { "\($0)".contains("no run matches") }
+    }
+}
+
+@Suite struct RemoveTests {
+    @Test func removingARunRemovesEverythingOfItButItsObjects() throws {
+        let t = try freshStore()
+        try t.record(sweep: SweepRecord(hash: "s", source: "s", definition: "{}", metric: nil, goal: nil), runs: [planned(1), planned(2)])
+        let object = try t.objects.put([1, 2, 3]).hash
+        for p in [planned(1), planned(2)] {
+            try append(t, p.record.hash, [epochMetrics(1, ["val_loss": 0.5]),
+                                          .checkpoint(.init(object: object, step: 10, epoch: 1, kinds: ["final"], rawSize: 3, storedSize: 1))])
+        }
+        try t.ingestAll()
+        try t.remove(runs: [planned(1).record.hash])
+        #expect(try t.runs().map(\.record.hash) == [planned(2).record.hash])
+        let counts = try t.db.read { db in
+            try ["point", "series", "param", "summary", "checkpoint", "sweepRun"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
+        }
+        #expect(counts == [1, 1, 4, 1, 1, 1])
+        let stillOK = try t.verify().ok
+        #expect(t.objects.contains(object) && stillOK)
+        try t.remove(runs: [planned(2).record.hash])
+        #expect(try t.gc(apply: true).objects == [object])
     }
 }
