@@ -54,8 +54,9 @@ let package = Package(
             "Engine", "Datasets", "Determinism", "Codecs",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "Scheduler", dependencies: ["Engine", "Datasets", "Planner", "Tracker", "Determinism", "Codecs"]),
         .executableTarget(name: "cairn", dependencies: [
-            "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker",
+            "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker", "Scheduler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cairn-bench", dependencies: [

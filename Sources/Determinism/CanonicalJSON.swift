@@ -159,3 +159,20 @@ extension JSONValue {
     public var doubleValue: Double? { if case .number(let d) = self { return d }; return nil }
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
 }
+
+extension JSONValue {
+    /// Nested objects flattened to dotted keys (`{"train":{"lr":0.1}}` → `train.lr: 0.1`);
+    /// arrays and other values are leaves.
+    public var flattened: [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        func walk(_ v: JSONValue, _ prefix: String) {
+            if case .object(let o) = v {
+                for (k, child) in o { walk(child, prefix.isEmpty ? k : "\(prefix).\(k)") }
+            } else {
+                out[prefix] = v
+            }
+        }
+        walk(self, "")
+        return out
+    }
+}

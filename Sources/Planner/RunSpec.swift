@@ -46,7 +46,10 @@ public struct RunSpec: Sendable, Equatable {
         func i(_ v: Int) -> JSONValue { .number(Double(v)) }
         var data: [String: JSONValue] = ["dataset": .string(self.data.dataset.rawValue), "validation": i(self.data.validation),
                                          "split_seed": n(Double(self.data.splitSeed))]
-        if self.data.dataset == .synthetic { data["synthetic"] = self.data.synthetic.canonical }
+        if self.data.dataset == .synthetic, case .object(var synthetic) = self.data.synthetic.canonical {
+            synthetic["generator"] = nil  // the generator's name is in the data set's hash, not a key users write
+            data["synthetic"] = .object(synthetic)
+        }
         let model: JSONValue = ["hidden": .array(self.model.hidden.map(i)), "activation": .string(self.model.activation.rawValue),
                                 "init": .string(self.model.initialization.rawValue), "dropout": n(self.model.dropout)]
         let t = train

@@ -241,3 +241,33 @@ extension Tracker {
         }
     }
 }
+
+extension Tracker {
+    /// Claims a run for this process: sets it `running` with the next attempt only if it is
+    /// still in the state the caller saw (status and attempts), so of two schedulers racing for
+    /// one run exactly one wins. Returns whether this one did.
+    public func claim(run hash: String, sawStatus: RunStatus, sawAttempts: Int) throws -> Bool {
+        try db.write { db in
+            try db.execute(sql: """
+                UPDATE run SET status = 'running', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
+                WHERE hash = ? AND status = ? AND attempts = ?
+                """, arguments: [hash, sawStatus.rawValue, sawAttempts])
+            return db.changesCount == 1
+        }
+    }
+
+    /// The latest epoch a run has reported and its training loss then.
+    public func progress(run hash: String) throws -> (epoch: Int, trainLoss: Double?) {
+        try db.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT max(point.epoch), (SELECT final FROM summary WHERE summary.runId = run.id AND summary.key = 'train_loss')
+                FROM run JOIN series ON series.runId = run.id JOIN point ON point.seriesId = series.id WHERE run.hash = ?
+                """, arguments: [hash])
+            return (row?[0] ?? 0, row?[1])
+        }
+    }
+}
+
+extension Tracker {
+    public func leasePath(_ hash: String) -> String { "\(directory)/leases/\(hash).lease" }
+}

@@ -29,7 +29,7 @@ public final class Tracker: Sendable {
         self.directory = directory
         let fm = FileManager.default
         do {
-            for sub in ["", "/events", "/logs", "/objects"] {
+            for sub in ["", "/events", "/logs", "/objects", "/leases"] {
                 try fm.createDirectory(atPath: directory + sub, withIntermediateDirectories: true)
             }
         } catch {

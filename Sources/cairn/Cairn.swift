@@ -17,7 +17,7 @@ struct Cairn: ParsableCommand {
               cairn train experiments/quickstart.yaml --set train.lr=0.01 --set model.hidden=[64,32]
               cairn plan sweeps/quickstart.yaml
             """,
-        subcommands: [Train.self, PlanCommand.self, Verify.self, GC.self, Export.self, Ingest.self])
+        subcommands: [SweepCommand.self, RunCommand.self, Train.self, PlanCommand.self, Verify.self, GC.self, Export.self, Exec.self, Ingest.self])
 
     static func main() {
         do {
@@ -44,20 +44,18 @@ struct Failure: Error, CustomStringConvertible {
     static func badInput(_ message: String) -> Failure { Failure(message: message, code: 2) }
 }
 
-extension ParsableCommand {
-    /// Runs `body`, turning known errors into one clear line on stderr and the right exit code.
-    func guarded(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let e as Failure {
-            Terminal.error(e.message)
-            throw ExitCode(e.code)
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            Terminal.error(String(describing: error))
-            throw ExitCode(2)
-        }
+/// Runs `body`, turning known errors into one clear line on stderr and the right exit code.
+func guarded(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as Failure {
+        Terminal.error(e.message)
+        throw ExitCode(e.code)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        Terminal.error(String(describing: error))
+        throw ExitCode(2)
     }
 }
 

@@ -90,6 +90,33 @@ enum Cairn {
         return p
     }
 
+    /// A started `cairn` whose output goes to files, read when it ends.
+    struct Running {
+        let process: Process
+        let out: URL
+        let err: URL
+        func finish() throws -> Result {
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                          stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+        }
+    }
+
+    static func startCapturing(_ arguments: [String]) throws -> Running {
+        let p = Process()
+        p.executableURL = try executable
+        p.arguments = arguments
+        p.currentDirectoryURL = packageRoot
+        let dir = try temporaryDirectory()
+        let out = URL(fileURLWithPath: "\(dir)/stdout"), err = URL(fileURLWithPath: "\(dir)/stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        return Running(process: p, out: out, err: err)
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = try executable

@@ -69,3 +69,19 @@ import Testing
         #expect(errors("train: { lr: 0.1 }", overrides: ["train.lr.x=1"]) == ["--set train.lr.x=1: train.lr.x: train.lr is not a mapping, so it has no key \"x\""])
     }
 }
+
+@Suite struct SpecRoundTripTests {
+    /// A run's process reads its spec back from the store: the canonical JSON must decode to
+    /// the same spec, for every data set and optimizer.
+    @Test(arguments: [
+        "data: { dataset: synthetic, synthetic: { features: 6, train_size: 50 } }\ntrain: { optimizer: sgd, momentum: 0.9, nesterov: true }",
+        "data: { dataset: digits, validation: 100 }\ntrain: { optimizer: rmsprop, centered: true, schedule: step, gamma: 0.5 }",
+        "data: { dataset: fashion-mnist }\nmodel: { hidden: [], dropout: 0.1 }\ntrain: { optimizer: adamw, schedule: cosine, min_lr: 0.0001 }\ncheckpoint: { every: 2 }",
+    ])
+    func canonicalSpecDecodesToItself(_ yaml: String) throws {
+        let spec = try Experiment.parse(yaml, source: "e.yaml").spec
+        let back = try Experiment.parse(spec.json.canonical, source: "stored").spec
+        #expect(back == spec)
+        #expect(back.json.canonical == spec.json.canonical)
+    }
+}

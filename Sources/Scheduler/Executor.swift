@@ -1,0 +1,79 @@
+import Foundation
+
+/// Where a run's process starts: the seam between "what the scheduler does" and "how a
+/// process is started, watched and stopped". The local pool is the first implementation; a
+/// cluster executor (Slurm job arrays) would be another.
+public protocol Executor: AnyObject {
+    associatedtype Handle
+    /// Starts `arguments` (the `cairn exec` command line) with output to `logPath`.
+    func start(arguments: [String], logPath: String) throws -> Handle
+    /// The exit status once the process has ended; nil while it runs.
+    func poll(_ handle: Handle) -> ExitStatus?
+    /// Asks the run's processes to stop (`force`: at once).
+    func cancel(_ handle: Handle, force: Bool)
+}
+
+public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var description: String {
+        switch self {
+        case .exited(let c): return "exit code \(c)"
+        case .signaled(let s): return "killed by signal \(s)\(s == SIGKILL ? " (SIGKILL)" : s == SIGTERM ? " (SIGTERM)" : "")"
+        }
+    }
+}
+
+/// Runs each job as a local child process in its own session (so its whole process group
+/// can be signalled, grandchildren included), with stdout and stderr appended to its log.
+///
+/// Built on posix_spawn rather than swift-subprocess: the scheduler is one synchronous
+/// polling loop over many children (waitpid with WNOHANG), which swift-subprocess's
+/// async, one-closure-per-process API would have to be rebuilt around.
+public final class LocalProcessExecutor: Executor {
+    public let executable: String
+    /// Linux's POSIX_SPAWN_SETSID (spawn.h, glibc ≥ 2.26), which Swift's Glibc module does not export.
+    static let setsid: Int16 = 0x80
+
+    public init(executable: String) { self.executable = executable }
+
+    public struct Handle: Sendable {
+        public let pid: pid_t
+    }
+
+    public func start(arguments: [String], logPath: String) throws -> Handle {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Self.setsid)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attr, argv, environ)
+        guard rc == 0 else {
+            throw RunProcess.Failure(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
+        }
+        return Handle(pid: pid)
+    }
+
+    public func poll(_ handle: Handle) -> ExitStatus? {
+        var status: Int32 = 0
+        let r = waitpid(handle.pid, &status, WNOHANG)
+        guard r == handle.pid else { return nil }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+    }
+
+    public func cancel(_ handle: Handle, force: Bool) {
+        // The child leads its own process group (setsid): signal the group.
+        kill(-handle.pid, force ? SIGKILL : SIGTERM)
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Tracker
+
+/// Runs a list of runs, each as its own process through an `Executor`, with a pool of
+/// `workers`, retries, timeouts and interruption; it ingests each run's event log (it is the
+/// index's only writer) and reports what happens through `onEvent`. It never trains.
+public final class Scheduler<E: Executor> {
+    public struct Options: Sendable {
+        public var workers: Int
+        public var retries: Int
+        /// Seconds a run's process may take (nil: no limit).
+        public var timeout: Double?
+        /// Seconds between SIGTERM and SIGKILL.
+        public var grace: Double = 3
+        /// Extra arguments for `cairn exec` (the store, the data directory).
+        public var execArguments: [String]
+        public init(workers: Int, retries: Int = 0, timeout: Double? = nil, execArguments: [String]) {
+            self.workers = workers
+            self.retries = retries
+            self.timeout = timeout
+            self.execArguments = execArguments
+        }
+    }
+
+    public enum Event {
+        case started(hash: String, attempt: Int)
+        case progress(hash: String, epoch: Int, loss: Double?)
+        case finished(hash: String, status: RunStatus, detail: String?)
+        case retrying(hash: String, attempt: Int, reason: String)
+    }
+
+    public struct Outcome: Sendable {
+        public var completed = 0, failed = 0, diverged = 0, interrupted = 0
+        public var wasInterrupted = false
+    }
+
+    let tracker: Tracker
+    let executor: E
+    let options: Options
+    let interrupt: Interrupt
+
+    public init(tracker: Tracker, executor: E, options: Options, interrupt: Interrupt) {
+        self.tracker = tracker
+        self.executor = executor
+        self.options = options
+        self.interrupt = interrupt
+    }
+
+    struct Active {
+        let hash: String
+        let handle: E.Handle
+        let attempt: Int
+        /// Tries of this run in this invocation.
+        let tries: Int
+        let started: Date
+        var termSentAt: Date?
+        var timedOut = false
+    }
+
+    /// Runs `hashes` (already claimed: each `running` with its attempt counted), returning
+    /// what happened.
+    public func run(_ hashes: [String], onEvent: (Event) -> Void) throws -> Outcome {
+        var queue: [(String, Int)] = hashes.map { ($0, 1) }
+        queue.reverse()  // pop from the end, first run first
+        var active: [Active] = []
+        var outcome = Outcome()
+        var lastIngest = Date.distantPast
+        while !queue.isEmpty || !active.isEmpty {
+            if interrupt.requested && !outcome.wasInterrupted {
+                outcome.wasInterrupted = true
+                for i in active.indices { executor.cancel(active[i].handle, force: false); active[i].termSentAt = Date() }
+                for (hash, _) in queue { try tracker.update(run: hash) { $0.status = .interrupted } }
+                outcome.interrupted += queue.count
+                queue.removeAll()
+            }
+            if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
+            while active.count < options.workers, let (hash, tries) = queue.popLast() {
+                if tries > 1 { try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 } }
+                let attempt = try tracker.run(hash)?.attempts ?? tries
+                let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
+                                                logPath: tracker.logPath(hash))
+                active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
+                onEvent(.started(hash: hash, attempt: attempt))
+            }
+            var i = 0
+            while i < active.count {
+                let a = active[i]
+                if let timeout = options.timeout, !a.timedOut, Date().timeIntervalSince(a.started) > timeout {
+                    executor.cancel(a.handle, force: false)
+                    active[i].timedOut = true
+                    active[i].termSentAt = Date()
+                }
+                if let t = active[i].termSentAt, Date().timeIntervalSince(t) > options.grace {
+                    executor.cancel(a.handle, force: true)
+                }
+                guard let exit = executor.poll(a.handle) else { i += 1; continue }
+                // The process group may hold grandchildren that outlived it: end them too.
+                executor.cancel(a.handle, force: true)
+                active.remove(at: i)
+                let ingested = try tracker.ingest(run: a.hash)
+                let logged = try tracker.run(a.hash)?.status
+                if logged == .completed || logged == .diverged {
+                    try tracker.update(run: a.hash) { $0.exitCode = 0 }
+                    if logged == .completed { outcome.completed += 1 } else { outcome.diverged += 1 }
+                    onEvent(.finished(hash: a.hash, status: logged!, detail: nil))
+                    _ = ingested
+                    continue
+                }
+                let reason = a.timedOut ? "timed out after \(Int(options.timeout ?? 0)) s (\(exit))" : "\(exit)"
+                let tail = Self.tail(tracker.logPath(a.hash), lines: 5)
+                if outcome.wasInterrupted {
+                    try tracker.update(run: a.hash) { $0.status = .interrupted; $0.error = "interrupted" }
+                    outcome.interrupted += 1
+                    onEvent(.finished(hash: a.hash, status: .interrupted, detail: nil))
+                } else if a.tries <= options.retries {
+                    onEvent(.retrying(hash: a.hash, attempt: a.attempt + 1, reason: reason))
+                    queue.append((a.hash, a.tries + 1))
+                } else {
+                    try tracker.update(run: a.hash) { r in
+                        r.status = .failed
+                        if case .exited(let c) = exit { r.exitCode = Int(c) } else { r.exitCode = nil }
+                        if case .signaled(let s) = exit { r.signal = Int(s) } else { r.signal = nil }
+                        r.error = reason + (tail.isEmpty ? "" : "\n" + tail)
+                        r.finishedAt = Date()
+                    }
+                    outcome.failed += 1
+                    onEvent(.finished(hash: a.hash, status: .failed, detail: reason + (tail.isEmpty ? "" : "\n" + tail)))
+                }
+            }
+            // Follow the running runs' logs for progress, a few times a second.
+            if !active.isEmpty && Date().timeIntervalSince(lastIngest) > 0.25 {
+                lastIngest = Date()
+                let results = try tracker.ingest(runs: active.map(\.hash))
+                for a in active where (results[a.hash]?.points ?? 0) > 0 {
+                    let p = try tracker.progress(run: a.hash)
+                    onEvent(.progress(hash: a.hash, epoch: p.epoch, loss: p.trainLoss))
+                }
+            }
+            if !active.isEmpty { usleep(2000) }
+        }
+        return outcome
+    }
+
+    /// The last lines of a file.
+    static func tail(_ path: String, lines: Int) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
+        return text.split(separator: "\n", omittingEmptySubsequences: true).suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// Ctrl-C and SIGTERM: the first asks the scheduler to stop launching and end its runs; a
+/// second stops them at once.
+public final class Interrupt: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var sources: [DispatchSourceSignal] = []
+
+    public init() {}
+
+    public func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [weak self] in self?.raise() }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    public func raise() {
+        lock.lock(); count += 1; lock.unlock()
+    }
+
+    public var requested: Bool { lock.lock(); defer { lock.unlock() }; return count >= 1 }
+    public var forced: Bool { lock.lock(); defer { lock.unlock() }; return count >= 2 }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Determinism
+import Engine
+import Foundation
+import Planner
+import Scheduler
+import Tracker
+
+/// Plans, records, runs and reports a sweep (or a single `cairn run`).
+struct SweepDriver {
+    let file: String
+    let options: ScheduleOptions
+
+    func run() throws {
+        try guarded {
+            let dataDir = options.dataDir ?? ProcessInfo.processInfo.environment["CAIRN_DATA_DIR"]
+            let plan: Plan
+            do { plan = try Planner.plan(file: file, overrides: options.overrides, dataDirectory: dataDir) } catch let e as ConfigErrors {
+                throw Failure.badInput(e.errors.map(\.description).joined(separator: "\nerror: "))
+            } catch let e as Planner.TooManyRuns {
+                throw Failure.badInput("\(file): \(e.description)")
+            }
+            for w in plan.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+            let timeout = try options.timeoutSeconds()
+            let tracker = try options.store.open()
+            if options.dryRun {
+                Terminal.line("\(plan.runs.count) runs planned (sweep \(plan.sweepHash.prefix(12))); --dry-run: nothing started")
+                return
+            }
+            let prep = try Sweeper(tracker: tracker, plan: plan).prepare(source: file, rerun: options.rerun)
+            let fresh = prep.toRun.count - prep.resumed.count
+            Terminal.line("sweep \(plan.sweepHash.prefix(12)): \(plan.runs.count) runs — \(prep.cached.count) cached, \(prep.resumed.count) to resume, \(fresh) new"
+                          + (prep.elsewhere.isEmpty ? "" : ", \(prep.elsewhere.count) running in another cairn"))
+            let varying = plan.varyingKeys
+            let paramsOf = Dictionary(plan.runs.map { ($0.hash, $0.params) }, uniquingKeysWith: { a, _ in a })
+            func label(_ hash: String) -> String {
+                ([String(hash.prefix(12))] + varying.map { "\($0)=\(paramsOf[hash]?[$0].map(Table.cell) ?? "")" }).joined(separator: " ")
+            }
+            let interrupt = Interrupt()
+            interrupt.install()
+            var execArgs = ["--store", tracker.directory]
+            if let dataDir { execArgs += ["--data-dir", dataDir] }
+            let scheduler = Scheduler(tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
+                                      options: .init(workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                     retries: options.retries, timeout: timeout, execArguments: execArgs),
+                                      interrupt: interrupt)
+            var done = 0
+            let total = prep.toRun.count
+            let started = Date()
+            let outcome = try scheduler.run(prep.toRun) { event in
+                switch event {
+                case let .started(hash, attempt):
+                    Terminal.line("  start     \(label(hash))\(attempt > 1 ? "  (attempt \(attempt))" : "")")
+                case let .progress(hash, epoch, loss):
+                    Terminal.line("  epoch \(String(epoch).padding(toLength: 3, withPad: " ", startingAt: 0)) \(String(hash.prefix(12)))  loss \(loss.map { String(format: "%.4f", $0) } ?? "-")")
+                case let .retrying(hash, attempt, reason):
+                    Terminal.line("  retry     \(String(hash.prefix(12))) (attempt \(attempt)): \(reason)")
+                case let .finished(hash, status, detail):
+                    done += 1
+                    let elapsed = Date().timeIntervalSince(started)
+                    Terminal.line("  [\(done)/\(total)] \(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(label(hash))  \(String(format: "%.1fs", elapsed))"
+                                  + (detail.map { "\n    " + $0.replacingOccurrences(of: "\n", with: "\n    ") } ?? ""))
+                }
+            }
+            if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume") }
+            try report(plan: plan, tracker: tracker, prep: prep, outcome: outcome)
+            if outcome.wasInterrupted { throw ExitCode(130) }
+            if outcome.failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    func report(plan: Plan, tracker: Tracker, prep: Sweeper.Preparation, outcome: Scheduler<LocalProcessExecutor>.Outcome) throws {
+        let rows = try tracker.runs(RunQuery(sweep: plan.sweepHash))
+        let metric = plan.sweep?.metric?.name ?? (plan.runs.first?.spec.data.validation ?? 0 > 0 ? "val_accuracy" : "test_accuracy")
+        let maximize = plan.sweep?.metric?.goal != .minimize && !metric.hasSuffix("loss")
+        let sorted = rows.sorted {
+            let a = $0.summaries[metric]?.final ?? (maximize ? -.infinity : .infinity)
+            let b = $1.summaries[metric]?.final ?? (maximize ? -.infinity : .infinity)
+            return maximize ? a > b : a < b
+        }
+        let varying = plan.varyingKeys
+        let header = ["run", "status"] + varying + [metric, "best"]
+        let table = sorted.map { r in
+            [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }
+                + [r.summaries[metric]?.final.map { String(format: "%.4f", $0) } ?? "-",
+                   r.summaries[metric]?.best(maximize: maximize).map { String(format: "%.4f", $0) } ?? "-"]
+        }
+        Terminal.line("\n" + Table.render(header: header, rows: table))
+        if let best = sorted.first, best.summaries[metric]?.final != nil {
+            Terminal.line("\nbest: \(best.record.hash.prefix(12)) (\(metric) \(String(format: "%.4f", best.summaries[metric]!.final!)))")
+            Terminal.line("  cairn export --format jsonl --store \(tracker.directory) --where 'hash = \"\(best.record.hash)\"'")
+        }
+        guard options.json else { return }
+        var runs: [JSONValue] = []
+        for r in rows {
+            let final = try tracker.checkpoints(run: r.record.hash).last { $0.kinds.split(separator: ",").contains("final") }
+            runs.append(["hash": .string(r.record.hash), "status": .string(r.record.status.rawValue),
+                         "params": .object(r.params.filter { varying.contains($0.key) }),
+                         "metrics": .object(r.summaries.filter { $0.value.kind == "model" }.compactMapValues { $0.final.map(JSONValue.number) }),
+                         "checkpoint_sha256": final.map { .string($0.object) } ?? .null])
+        }
+        Terminal.line(JSONValue.object([
+            "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)), "cached": .number(Double(prep.cached.count)),
+            "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
+            "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)), "runs": .array(runs),
+        ]).canonical)
+    }
+}
+
+extension CommandLine {
+    /// This executable's absolute path, for starting `cairn exec`.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+    }
+}
