@@ -127,9 +127,16 @@ final class Lease: @unchecked Sendable {
         FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8))
     }
 
+    /// Stops refreshing. The file stays: until the scheduler has recorded the run's outcome,
+    /// the run must not look abandoned to another scheduler; the scheduler removes it then.
     func stop() {
         timer?.cancel()
-        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Takes or refreshes a lease on behalf of a scheduler (for a run it has claimed but not
+    /// started yet).
+    static func hold(_ path: String) {
+        if utimes(path, nil) != 0 { FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8)) }
     }
 
     /// Whether the lease at `path` was refreshed within `expiry` seconds.

@@ -65,17 +65,26 @@ public final class Scheduler<E: Executor> {
         var active: [Active] = []
         var outcome = Outcome()
         var lastIngest = Date.distantPast
+        var lastLease = Date()
         while !queue.isEmpty || !active.isEmpty {
+            // Queued runs are this scheduler's: keep their leases fresh.
+            if Date().timeIntervalSince(lastLease) > Lease.interval {
+                lastLease = Date()
+                for (hash, _) in queue { Lease.hold(tracker.leasePath(hash)) }
+            }
             if interrupt.requested && !outcome.wasInterrupted {
                 outcome.wasInterrupted = true
                 for i in active.indices { executor.cancel(active[i].handle, force: false); active[i].termSentAt = Date() }
-                for (hash, _) in queue { try tracker.update(run: hash) { $0.status = .interrupted } }
+                for (hash, _) in queue {
+                    try tracker.update(run: hash) { $0.status = .interrupted }
+                    try? FileManager.default.removeItem(atPath: tracker.leasePath(hash))
+                }
                 outcome.interrupted += queue.count
                 queue.removeAll()
             }
             if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
             while active.count < options.workers, let (hash, tries) = queue.popLast() {
-                if tries > 1 { try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 } }
+                try tracker.update(run: hash) { $0.status = .running; if tries > 1 { $0.attempts += 1 } }
                 let attempt = try tracker.run(hash)?.attempts ?? tries
                 let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
                                                 logPath: tracker.logPath(hash))
@@ -99,6 +108,7 @@ public final class Scheduler<E: Executor> {
                 active.remove(at: i)
                 let ingested = try tracker.ingest(run: a.hash)
                 let logged = try tracker.run(a.hash)?.status
+                defer { if (try? tracker.run(a.hash))??.status != .queued { try? FileManager.default.removeItem(atPath: tracker.leasePath(a.hash)) } }
                 if logged == .completed || logged == .diverged {
                     try tracker.update(run: a.hash) { $0.exitCode = 0 }
                     if logged == .completed { outcome.completed += 1 } else { outcome.diverged += 1 }
@@ -114,6 +124,8 @@ public final class Scheduler<E: Executor> {
                     onEvent(.finished(hash: a.hash, status: .interrupted, detail: nil))
                 } else if a.tries <= options.retries {
                     onEvent(.retrying(hash: a.hash, attempt: a.attempt + 1, reason: reason))
+                    Lease.hold(tracker.leasePath(a.hash))
+                    try tracker.update(run: a.hash) { $0.status = .queued }
                     queue.append((a.hash, a.tries + 1))
                 } else {
                     try tracker.update(run: a.hash) { r in

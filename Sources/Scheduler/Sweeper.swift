@@ -45,16 +45,18 @@ public struct Sweeper {
         for hash in records.map(\.hash) {
             guard let run = try tracker.run(hash) else { continue }
             if run.status.isResult && !rerun { p.cached.append(hash); continue }
-            if run.status == .running && Lease.isAlive(tracker.leasePath(hash)) { p.elsewhere.append(hash); continue }
-            if run.status.isResult {  // --rerun: start this run's record afresh
-                try tracker.update(run: hash) { $0.status = .planned }
-            }
-            let current = try tracker.run(hash)!
-            guard try tracker.claim(run: hash, sawStatus: current.status, sawAttempts: current.attempts) else {
+            // Queued or running under a live lease: another scheduler owns it.
+            if (run.status == .running || run.status == .queued) && Lease.isAlive(tracker.leasePath(hash)) { p.elsewhere.append(hash); continue }
+            // The lease first, then the claim: a run is never claimed without a live lease. The
+            // claim compares against the state this decision was made on (a re-read could see
+            // another scheduler's claim and succeed on it); of two claimers exactly one wins.
+            // A result (with --rerun) is claimed the same way.
+            Lease.hold(tracker.leasePath(hash))
+            guard try tracker.claim(run: hash, sawStatus: run.status, sawAttempts: run.attempts) else {
                 p.elsewhere.append(hash)
                 continue
             }
-            if current.attempts > 0 { p.resumed.append(hash) }
+            if run.attempts > 0 && !run.status.isResult { p.resumed.append(hash) }
             p.toRun.append(hash)
         }
         return p

@@ -243,13 +243,13 @@ extension Tracker {
 }
 
 extension Tracker {
-    /// Claims a run for this process: sets it `running` with the next attempt only if it is
+    /// Claims a run for this process: sets it `queued` with the next attempt only if it is
     /// still in the state the caller saw (status and attempts), so of two schedulers racing for
     /// one run exactly one wins. Returns whether this one did.
     public func claim(run hash: String, sawStatus: RunStatus, sawAttempts: Int) throws -> Bool {
         try db.write { db in
             try db.execute(sql: """
-                UPDATE run SET status = 'running', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
+                UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
                 WHERE hash = ? AND status = ? AND attempts = ?
                 """, arguments: [hash, sawStatus.rawValue, sawAttempts])
             return db.changesCount == 1

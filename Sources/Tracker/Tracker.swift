@@ -43,9 +43,19 @@ public final class Tracker: Sendable {
         // logs (which the run's process fsyncs) are the source, and ingest is idempotent.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536") }
         do {
+            // Two processes opening a new store at once would both create its tables (and
+            // both switch it to WAL): opening and migrating happen under an exclusive lock.
+            let lock = open("\(directory)/.lock", O_RDWR | O_CREAT, 0o644)
+            defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+            if lock >= 0 { flock(lock, LOCK_EX) }
             db = try DatabasePool(path: "\(directory)/cairn.sqlite", configuration: config)
             try Schema.migrator.migrate(db)
         } catch let e as DatabaseError {
+            // SQLite says only "unable to open database file" when it cannot write (WAL mode
+            // needs to, even to read): name the cause when it is the directory.
+            if access(directory, W_OK) != 0 {
+                throw StoreError("\(directory): the store is not writable: \(String(cString: strerror(errno)))")
+            }
             throw StoreError("\(directory)/cairn.sqlite: \(e.message ?? e.description)")
         }
     }
@@ -184,6 +194,7 @@ public final class Tracker: Sendable {
             try? handle.close()
             var events: [RunEvent] = []
             var consumed = 0
+            var batchStart = run.ingestedBytes
             try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 let bytes = raw.bindMemory(to: UInt8.self)
                 var start = 0
@@ -195,7 +206,8 @@ public final class Tracker: Sendable {
                     start = nl + 1
                     consumed = start
                     if pendingLines + events.count >= batchLines {
-                        pending.append(Pending(hash: hash, runId: run.id!, events: events, endOffset: run.ingestedBytes + consumed))
+                        pending.append(Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
+                        batchStart = run.ingestedBytes + consumed
                         emit(pending)
                         pending = []
                         pendingLines = 0
@@ -204,7 +216,7 @@ public final class Tracker: Sendable {
                 }
             }
             if !events.isEmpty {
-                pending.append(Pending(hash: hash, runId: run.id!, events: events, endOffset: run.ingestedBytes + consumed))
+                pending.append(Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
                 pendingLines += events.count
             }
         }
@@ -215,6 +227,9 @@ public final class Tracker: Sendable {
         let hash: String
         let runId: Int64
         let events: [RunEvent]
+        /// Where in the log these events start: applied only if the index is still there (two
+        /// processes ingesting one log must not apply an older batch over a newer one).
+        let startOffset: Int
         let endOffset: Int
     }
 
@@ -233,8 +248,9 @@ public final class Tracker: Sendable {
                 var result = IngestResult()
                 var summaries = try Summaries(db, runId: runId)
                 try insertPoint.use(run: runId)
-                guard let row = try Row.fetchOne(db, sql: "SELECT status, attempts, startedAt, finishedAt, error FROM run WHERE id = ?", arguments: [runId])
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?", arguments: [runId])
                 else { throw StoreError("run \(part.hash) vanished") }
+                guard (row[5] as Int) == part.startOffset else { continue }  // another ingest got here first
                 var status: String = row[0], attempts: Int = row[1], error: String? = row[4]
                 var startedAt: Date? = row[2], finishedAt: Date? = row[3]
                 for event in part.events {

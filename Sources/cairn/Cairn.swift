@@ -54,8 +54,10 @@ func guarded(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
+        // Bad input is always reported as a Failure with code 2; anything else (a store that
+        // cannot be written, a full disk) is a failure of the command: 1.
         Terminal.error(String(describing: error))
-        throw ExitCode(2)
+        throw ExitCode(1)
     }
 }
 

@@ -88,11 +88,15 @@ import Testing
         #expect(export.stdout.contains("\"status\":\"failed\""))
     }
 
-    /// The lease file of the first run to start, and the pid in it.
-    static func runningChild(_ store: String) -> pid_t? {
-        guard let lease = try? FileManager.default.contentsOfDirectory(atPath: "\(store)/leases").first,
-              let text = try? String(contentsOfFile: "\(store)/leases/\(lease)", encoding: .utf8) else { return nil }
-        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    /// The pid of a run's process: a lease holding a pid other than its scheduler's (the
+    /// scheduler holds the leases of runs it has queued; a run's process takes its own over).
+    static func runningChild(_ store: String, scheduler: Process) -> pid_t? {
+        for lease in (try? FileManager.default.contentsOfDirectory(atPath: "\(store)/leases")) ?? [] {
+            guard let text = try? String(contentsOfFile: "\(store)/leases/\(lease)", encoding: .utf8),
+                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != scheduler.processIdentifier else { continue }
+            return pid
+        }
+        return nil
     }
 
     @Test func aChildKilledWithSIGKILLIsRetried() throws {
@@ -100,7 +104,7 @@ import Testing
         let sweep = try Cairn.startCapturing(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01",
                                               "--retries", "1", "--json"])
         var child: pid_t?
-        #expect(try StoreCommandTests.waitUntil(60) { child = Self.runningChild("\(dir)/runs"); return child != nil })
+        #expect(try StoreCommandTests.waitUntil(60) { child = Self.runningChild("\(dir)/runs", scheduler: sweep.process); return child != nil })
         kill(child!, SIGKILL)
         let r = try sweep.finish()
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
@@ -111,7 +115,7 @@ import Testing
     @Test func interruptedThenResumed() throws {
         let dir = try Self.files(epochs: 40, trainSize: 1500)
         let sweep = try Cairn.startCapturing(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--workers", "1", "--json"])
-        #expect(try StoreCommandTests.waitUntil(60) { Self.runningChild("\(dir)/runs") != nil })
+        #expect(try StoreCommandTests.waitUntil(60) { Self.runningChild("\(dir)/runs", scheduler: sweep.process) != nil })
         kill(sweep.process.processIdentifier, SIGINT)
         let r = try sweep.finish()
         #expect(r.status == 130, "\(r.stdout)\n\(r.stderr)")
@@ -133,7 +137,7 @@ import Testing
         let args = ["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"]
         let sweep = try Cairn.startCapturing(args)
         var child: pid_t?
-        #expect(try StoreCommandTests.waitUntil(60) { child = Self.runningChild("\(dir)/runs"); return child != nil })
+        #expect(try StoreCommandTests.waitUntil(60) { child = Self.runningChild("\(dir)/runs", scheduler: sweep.process); return child != nil })
         kill(sweep.process.processIdentifier, SIGKILL)
         _ = try sweep.finish()
         // The orphaned run goes on to the end; its lease goes with it.
@@ -146,5 +150,103 @@ import Testing
         let log = try String(contentsOfFile: "\(dir)/runs/events/\(hash).jsonl", encoding: .utf8)
         #expect(log.components(separatedBy: "\"type\":\"start\"").count - 1 == 1)
         #expect(log.contains("\"type\":\"end\""))
+    }
+}
+
+@Suite struct SweepFaultTests {
+    @Test func twoSweepsAtOnceTrainNoRunTwice() throws {
+        let dir = try SweepCommandTests.files(epochs: 20, trainSize: 600)
+        let args = ["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--workers", "1", "--json"]
+        let a = try Cairn.startCapturing(args), b = try Cairn.startCapturing(args)
+        let ra = try a.finish(), rb = try b.finish()
+        #expect(ra.status == 0 && rb.status == 0, "A: \(ra.stderr) B: \(rb.stderr) \(rb.stdout.suffix(300))")
+        let ca = try SweepCommandTests.summary(ra)["completed"] as? Int ?? -1
+        let cb = try SweepCommandTests.summary(rb)["completed"] as? Int ?? -1
+        #expect(ca + cb <= 4)
+        // Afterwards every run has a result, and each was started exactly once.
+        let after = try SweepCommandTests.summary(try Cairn.run(args))
+        #expect(after["cached"] as? Int == 4)
+        for hash in SweepCommandTests.runs(after).keys {
+            let log = try String(contentsOfFile: "\(dir)/runs/events/\(hash).jsonl", encoding: .utf8)
+            #expect(log.components(separatedBy: "\"type\":\"start\"").count - 1 == 1)
+        }
+    }
+
+    @Test func aKilledChildWithoutRetriesFailsWithTheReasonAndItsLog() throws {
+        let dir = try SweepCommandTests.files(epochs: 60, trainSize: 1500)
+        let sweep = try Cairn.startCapturing(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"])
+        var child: pid_t?
+        #expect(try StoreCommandTests.waitUntil(60) { child = SweepCommandTests.runningChild("\(dir)/runs", scheduler: sweep.process); return child != nil })
+        kill(child!, SIGKILL)
+        let r = try sweep.finish()
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("failed") && r.stdout.contains("killed by signal 9 (SIGKILL)"))
+        let export = try Cairn.run(["export", "--format", "json", "--store", "\(dir)/runs", "--where", "status = \"failed\""])
+        #expect(export.stdout.contains("\"status\":\"failed\""))
+    }
+}
+
+/// Stores on a read-only and on a full file system (tmpfs mounts: tests run as root, where
+/// chmod proves nothing). Skipped where mounting is not allowed.
+enum Mounts {
+    /// Whether this process may mount a tmpfs (root, outside a restricted container).
+    static let allowed: Bool = {
+        guard getuid() == 0, let dir = try? Cairn.temporaryDirectory() else { return false }
+        defer { _ = shell("umount \(dir)") }
+        return shell("mount -t tmpfs -o size=1m tmpfs \(dir)") == 0
+    }()
+
+    @discardableResult
+    static func shell(_ command: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command + " >/dev/null 2>&1"]
+        try? p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
+
+@Suite(.enabled(if: Mounts.allowed)) struct SweepMountTests {
+    static func shell(_ command: String) -> Int32 { Mounts.shell(command) }
+
+    /// A store with a completed two-run sweep, on its own tmpfs of `size`.
+    func storeWithResults(size: String) throws -> (dir: String, mount: String) {
+        let dir = try SweepCommandTests.files()
+        let mount = "\(dir)/mnt"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        #expect(Self.shell("mount -t tmpfs -o size=\(size) tmpfs \(mount)") == 0)
+        let r = try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(mount)/runs", "--set", "train.seed=0", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return (dir, mount)
+    }
+
+    func expectIntact(_ mount: String) throws {
+        #expect(try Cairn.run(["verify", "--store", "\(mount)/runs"]).status == 0)
+        let export = try Cairn.run(["export", "--format", "json", "--store", "\(mount)/runs"])
+        let rows = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.filter { $0["status"] as? String == "completed" }.count == 2)
+    }
+
+    @Test func aReadOnlyStoreIsAClearErrorAndStaysIntact() throws {
+        let (dir, mount) = try storeWithResults(size: "64m")
+        defer { _ = Self.shell("umount \(mount)") }
+        #expect(Self.shell("mount -o remount,ro \(mount)") == 0)
+        let r = try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(mount)/runs", "--set", "train.seed=1"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: ") && r.stderr.lowercased().contains("read"), "\(r.stderr)")
+        #expect(Self.shell("mount -o remount,rw \(mount)") == 0)
+        try expectIntact(mount)
+    }
+
+    @Test func aFullDiskIsAClearErrorAndStaysIntact() throws {
+        let (dir, mount) = try storeWithResults(size: "4m")
+        defer { _ = Self.shell("umount \(mount)") }
+        _ = Self.shell("dd if=/dev/zero of=\(mount)/filler bs=64k")  // fills the file system
+        let r = try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(mount)/runs", "--set", "train.seed=1", "--set", "train.lr=0.5,0.7"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("error: ") || r.stdout.contains("failed"), "\(r.stdout)\n\(r.stderr)")
+        try FileManager.default.removeItem(atPath: "\(mount)/filler")
+        try expectIntact(mount)
     }
 }
