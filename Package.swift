@@ -72,6 +72,7 @@ let package = Package(
             "Planner", "Engine", "Determinism",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Tracker", "Codecs", "Determinism"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs"]),
     ]
 )

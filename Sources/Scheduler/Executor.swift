@@ -8,12 +8,12 @@ public protocol Executor: AnyObject {
     /// Starts `arguments` (the `cairn exec` command line) with output to `logPath`.
     func start(arguments: [String], logPath: String) throws -> Handle
     /// The exit status once the process has ended; nil while it runs.
-    func poll(_ handle: Handle) -> ExitStatus?
+    func poll(_ handle: Handle) -> ProcessExit?
     /// Asks the run's processes to stop (`force`: at once).
     func cancel(_ handle: Handle, force: Bool)
 }
 
-public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
+public enum ProcessExit: Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
 
@@ -63,7 +63,7 @@ public final class LocalProcessExecutor: Executor {
         return Handle(pid: pid)
     }
 
-    public func poll(_ handle: Handle) -> ExitStatus? {
+    public func poll(_ handle: Handle) -> ProcessExit? {
         var status: Int32 = 0
         let r = waitpid(handle.pid, &status, WNOHANG)
         guard r == handle.pid else { return nil }

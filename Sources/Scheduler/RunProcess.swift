@@ -45,7 +45,8 @@ public enum RunProcess {
                                                   values: Dictionary(model.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
                     try log.append(.metrics(.init(scope: "epoch", step: machine.step, epoch: machine.epoch, kind: "machine",
                                                   values: Dictionary(machine.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
-                    try log.sync()
+                    // fsync at every epoch end; the last epoch's is the end-of-run fsync below.
+                    if model.epoch < spec.train.epochs { try log.sync() }
                 case let .checkpoint(c):
                     let (object, stored) = try store.objects.put(c.bytes)
                     try log.append(.checkpoint(.init(object: object, step: c.step, epoch: c.epoch, kinds: c.kinds.map(\.rawValue),

@@ -84,7 +84,8 @@ public final class Scheduler<E: Executor> {
             }
             if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
             while active.count < options.workers, let (hash, tries) = queue.popLast() {
-                try tracker.update(run: hash) { $0.status = .running; if tries > 1 { $0.attempts += 1 } }
+                // A first try was counted by its claim; its process's start event marks it running.
+                if tries > 1 { try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 } }
                 let attempt = try tracker.run(hash)?.attempts ?? tries
                 let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
                                                 logPath: tracker.logPath(hash))
@@ -93,30 +94,28 @@ public final class Scheduler<E: Executor> {
             }
             var i = 0
             while i < active.count {
-                let a = active[i]
-                if let timeout = options.timeout, !a.timedOut, Date().timeIntervalSince(a.started) > timeout {
-                    executor.cancel(a.handle, force: false)
+                if let timeout = options.timeout, !active[i].timedOut, Date().timeIntervalSince(active[i].started) > timeout {
+                    executor.cancel(active[i].handle, force: false)
                     active[i].timedOut = true
                     active[i].termSentAt = Date()
                 }
                 if let t = active[i].termSentAt, Date().timeIntervalSince(t) > options.grace {
-                    executor.cancel(a.handle, force: true)
+                    executor.cancel(active[i].handle, force: true)
                 }
+                let a = active[i]  // after the timeout check: a process may end right after its SIGTERM
                 guard let exit = executor.poll(a.handle) else { i += 1; continue }
                 // The process group may hold grandchildren that outlived it: end them too.
                 executor.cancel(a.handle, force: true)
                 active.remove(at: i)
-                let ingested = try tracker.ingest(run: a.hash)
-                let logged = try tracker.run(a.hash)?.status
-                defer { if (try? tracker.run(a.hash))??.status != .queued { try? FileManager.default.removeItem(atPath: tracker.leasePath(a.hash)) } }
+                let logged = try tracker.ingest(run: a.hash).status ?? tracker.run(a.hash)?.status
+                var requeued = false
+                defer { if !requeued { try? FileManager.default.removeItem(atPath: tracker.leasePath(a.hash)) } }
                 if logged == .completed || logged == .diverged {
-                    try tracker.update(run: a.hash) { $0.exitCode = 0 }
                     if logged == .completed { outcome.completed += 1 } else { outcome.diverged += 1 }
                     onEvent(.finished(hash: a.hash, status: logged!, detail: nil))
-                    _ = ingested
                     continue
                 }
-                let reason = a.timedOut ? "timed out after \(Int(options.timeout ?? 0)) s (\(exit))" : "\(exit)"
+                let reason = a.timedOut ? "timed out after \(String(format: "%g", options.timeout ?? 0)) s (\(exit))" : "\(exit)"
                 let tail = Self.tail(tracker.logPath(a.hash), lines: 5)
                 if outcome.wasInterrupted {
                     try tracker.update(run: a.hash) { $0.status = .interrupted; $0.error = "interrupted" }
@@ -124,6 +123,7 @@ public final class Scheduler<E: Executor> {
                     onEvent(.finished(hash: a.hash, status: .interrupted, detail: nil))
                 } else if a.tries <= options.retries {
                     onEvent(.retrying(hash: a.hash, attempt: a.attempt + 1, reason: reason))
+                    requeued = true
                     Lease.hold(tracker.leasePath(a.hash))
                     try tracker.update(run: a.hash) { $0.status = .queued }
                     queue.append((a.hash, a.tries + 1))
@@ -148,7 +148,7 @@ public final class Scheduler<E: Executor> {
                     onEvent(.progress(hash: a.hash, epoch: p.epoch, loss: p.trainLoss))
                 }
             }
-            if !active.isEmpty { usleep(2000) }
+            if !active.isEmpty { usleep(1000) }
         }
         return outcome
     }

@@ -128,6 +128,12 @@ import Testing
         #expect(resumed.status == 0)
         let t = try Self.summary(resumed)
         #expect(t["completed"] as? Int == interrupted && t["cached"] as? Int == completed)
+        // Interrupted and resumed, the runs end byte-identical to a sweep never interrupted.
+        let fresh = Self.runs(try Self.summary(try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/fresh", "--json"])))
+        for (hash, run) in Self.runs(t) {
+            #expect(run["checkpoint_sha256"] as? String == fresh[hash]?["checkpoint_sha256"] as? String)
+            #expect(NSDictionary(dictionary: run["metrics"] as! [String: Any]).isEqual(to: fresh[hash]?["metrics"] as! [String: Any]))
+        }
     }
 
     /// What a child does when its scheduler dies: it finishes and leaves a complete log, which
