@@ -23,14 +23,15 @@ struct EngineBench: ParsableCommand {
     @Flag(help: "End with one JSON object on its own line.")
     var json = false
 
+    @Flag(help: "Only the FMA peak and the GEMM shapes (for slow builds, such as the baseline-CPU one).")
+    var gemmOnly = false
+
     func run() throws {
-        let data = try Datasets.prepare(DataConfig(dataset: .fashionMNIST, validation: 0), directory: dataDir)
-        var out: [String: JSONValue] = ["numerics_version": .number(Double(Engine.numericsVersion)),
-                                        "train_samples": .number(Double(data.train.count))]
-        #if arch(x86_64)
-        out["build"] = .string(ProcessInfo.processInfo.environment["CAIRN_ENGINE_MARCH"] ?? "see Package.swift")
-        #endif
-        for b in batch {
+        var out: [String: JSONValue] = ["numerics_version": .number(Double(Engine.numericsVersion))]
+        let data = gemmOnly ? nil : try Datasets.prepare(DataConfig(dataset: .fashionMNIST, validation: 0), directory: dataDir)
+        if let data { out["train_samples"] = .number(Double(data.train.count)) }
+        for b in gemmOnly ? [] : batch {
+            guard let data else { break }
             let model = ModelConfig(hidden: [256], activation: .relu, initialization: .he)
             let train = TrainConfig(optimizer: .adam, lr: 0.001, batchSize: b, epochs: epochs, seed: 0, logEvery: 1_000_000)
             let trainer = Trainer(model: model, train: train, data: data)
@@ -51,7 +52,7 @@ struct EngineBench: ParsableCommand {
                 ("weight_grad_784x\(b)x256", 784, b, 256, true, false),
                 ("input_grad_\(b)x256x784", b, 256, 784, false, true),
             ] {
-                let g = gemmRate(m: m, k: k, n: n, transposedA: transposedA, transposedB: transposedB)
+                let g = gemmRate(m: m, k: k, n: n, transposedA: transposedA, transposedB: transposedB, reps: gemmOnly ? 3 : 50)
                 print(String(format: "gemm %@: %.1f GFLOP/s (%.0f%% of peak)", name, g, 100 * g / peak))
                 out["gemm_gflops_\(name)"] = .number((g * 10).rounded() / 10)
             }
@@ -61,7 +62,7 @@ struct EngineBench: ParsableCommand {
 
     /// GFLOP/s of one GEMM shape through the engine's kernels (input gradient: including the
     /// transpose of the weight that `linearBackward` does).
-    func gemmRate(m: Int, k: Int, n: Int, transposedA: Bool, transposedB: Bool) -> Double {
+    func gemmRate(m: Int, k: Int, n: Int, transposedA: Bool, transposedB: Bool, reps: Int = 50) -> Double {
         var rng = RandomStream(seed: 1, purpose: .synthetic)
         let a = (0..<(m * k)).map { _ in Float(rng.nextUniform()) }
         let b = (0..<(k * n)).map { _ in Float(rng.nextUniform()) }
@@ -69,8 +70,7 @@ struct EngineBench: ParsableCommand {
         var scratch = [Float](repeating: 0, count: k * n)
         let clock = ContinuousClock()
         var best = Double.infinity
-        for _ in 0..<7 {
-            let reps = 50
+        for _ in 0..<3 {
             let t = clock.measure {
                 for _ in 0..<reps {
                     a.withUnsafeBufferPointer { ap in

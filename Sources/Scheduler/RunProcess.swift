@@ -34,6 +34,15 @@ public enum RunProcess {
         defer { lease.stop() }
         try log.append(.start(.init(attempt: attempt, time: Date().timeIntervalSince1970, provenance: Provenance.current())))
         var failure: Error?
+        // The best checkpoint so far is kept in memory and stored when the run ends: an
+        // unfinished run is trained again, never resumed from its best, and each object
+        // stored costs two fsyncs, which serialise across workers on one disk.
+        var pendingBest: CheckpointEvent?
+        func keep(_ c: CheckpointEvent) throws {
+            let (object, stored) = try store.objects.put(c.bytes)
+            try log.append(.checkpoint(.init(object: object, step: c.step, epoch: c.epoch, kinds: c.kinds.map(\.rawValue),
+                                             rawSize: c.bytes.count, storedSize: stored)))
+        }
         let result = Engine.train(model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash) { event in
             guard failure == nil else { return }
             do {
@@ -48,9 +57,12 @@ public enum RunProcess {
                     // fsync at every epoch end; the last epoch's is the end-of-run fsync below.
                     if model.epoch < spec.train.epochs { try log.sync() }
                 case let .checkpoint(c):
-                    let (object, stored) = try store.objects.put(c.bytes)
-                    try log.append(.checkpoint(.init(object: object, step: c.step, epoch: c.epoch, kinds: c.kinds.map(\.rawValue),
-                                                     rawSize: c.bytes.count, storedSize: stored)))
+                    if c.kinds == [.best] {
+                        pendingBest = c
+                    } else {
+                        if c.kinds.contains(.best) { pendingBest = nil }
+                        try keep(c)
+                    }
                 case let .diverged(epoch, step, loss):
                     try log.append(.metrics(.init(scope: "step", step: step, epoch: epoch, kind: "model", values: ["train_loss": loss])))
                 }
@@ -59,6 +71,7 @@ public enum RunProcess {
             }
         }
         if let failure { throw failure }
+        if let best = pendingBest { try keep(best) }
         if result.status == .diverged {
             // A diverged run keeps its last state as its final checkpoint: it is a result.
             let (object, stored) = try store.objects.put(result.finalCheckpoint)

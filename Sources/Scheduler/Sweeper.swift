@@ -42,22 +42,26 @@ public struct Sweeper {
         // Logs an earlier invocation left (its scheduler may have been killed) go in first.
         _ = try tracker.ingest(runs: records.map(\.hash).filter { FileManager.default.fileExists(atPath: tracker.eventLogPath($0)) })
         var p = Preparation()
-        for hash in records.map(\.hash) {
-            guard let run = try tracker.run(hash) else { continue }
-            if run.status.isResult && !rerun { p.cached.append(hash); continue }
+        var candidates: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)] = []
+        for run in try tracker.runs(records.map(\.hash)) {
+            if run.status.isResult && !rerun { p.cached.append(run.hash); continue }
             // Queued or running under a live lease: another scheduler owns it.
-            if (run.status == .running || run.status == .queued) && Lease.isAlive(tracker.leasePath(hash)) { p.elsewhere.append(hash); continue }
-            // The lease first, then the claim: a run is never claimed without a live lease. The
-            // claim compares against the state this decision was made on (a re-read could see
-            // another scheduler's claim and succeed on it); of two claimers exactly one wins.
-            // A result (with --rerun) is claimed the same way.
-            Lease.hold(tracker.leasePath(hash))
-            guard try tracker.claim(run: hash, sawStatus: run.status, sawAttempts: run.attempts) else {
-                p.elsewhere.append(hash)
+            if (run.status == .running || run.status == .queued) && Lease.isAlive(tracker.leasePath(run.hash)) {
+                p.elsewhere.append(run.hash)
                 continue
             }
-            if run.attempts > 0 && !run.status.isResult { p.resumed.append(hash) }
-            p.toRun.append(hash)
+            candidates.append((run.hash, run.status, run.attempts))
+        }
+        // The leases first, then the claims: a run is never claimed without a live lease. Each
+        // claim compares against the state this decision was made on (a re-read could see
+        // another scheduler's claim and succeed on it); of two claimers exactly one wins. A
+        // result (with --rerun) is claimed the same way. One transaction for all of them.
+        for c in candidates { Lease.hold(tracker.leasePath(c.hash)) }
+        let won = Set(try tracker.claim(runs: candidates))
+        for c in candidates {
+            guard won.contains(c.hash) else { p.elsewhere.append(c.hash); continue }
+            if c.sawAttempts > 0 && !c.sawStatus.isResult { p.resumed.append(c.hash) }
+            p.toRun.append(c.hash)
         }
         return p
     }

@@ -158,6 +158,13 @@ extension Tracker {
         }
     }
 
+    /// The records of these runs, in the order given.
+    public func runs(_ hashes: [String]) throws -> [RunRecord] {
+        let records = try db.read { db in try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db) }
+        let byHash = Dictionary(records.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        return hashes.compactMap { byHash[$0] }
+    }
+
     public func checkpoints(run hash: String) throws -> [CheckpointRecord] {
         try db.read { db in
             try CheckpointRecord.filter(sql: "runId = (SELECT id FROM run WHERE hash = ?)", arguments: [hash]).order(Column("step")).fetchAll(db)
@@ -253,6 +260,23 @@ extension Tracker {
                 WHERE hash = ? AND status = ? AND attempts = ?
                 """, arguments: [hash, sawStatus.rawValue, sawAttempts])
             return db.changesCount == 1
+        }
+    }
+
+    /// Claims several runs in one transaction (each by the same compare-and-swap as
+    /// `claim`); returns the hashes this process won.
+    public func claim(runs: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)]) throws -> [String] {
+        try db.write { db in
+            let st = try db.cachedStatement(sql: """
+                UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
+                WHERE hash = ? AND status = ? AND attempts = ?
+                """)
+            var won: [String] = []
+            for r in runs {
+                try st.execute(arguments: [r.hash, r.sawStatus.rawValue, r.sawAttempts])
+                if db.changesCount == 1 { won.append(r.hash) }
+            }
+            return won
         }
     }
 

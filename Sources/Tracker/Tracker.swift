@@ -156,6 +156,19 @@ public final class Tracker: Sendable {
         let known = try db.read { db in try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db) }
         let byHash = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         for hash in hashes where byHash[hash]?.id == nil { throw StoreError("no run \(hash) in the store") }
+        // Small logs (a scheduler following its runs) are parsed here; large ones on a second
+        // thread, a batch ahead of the writes.
+        let bytes = hashes.reduce(0) { total, hash in
+            let size = ((try? FileManager.default.attributesOfItem(atPath: eventLogPath(hash)))?[.size] as? Int) ?? 0
+            return total + max(0, size - (byHash[hash]?.ingestedBytes ?? 0))
+        }
+        if bytes < 1 << 20 {
+            var results: [String: IngestResult] = [:]
+            var batches: [[Pending]] = []
+            try readBatches(hashes: hashes, runs: byHash, batchLines: batchLines) { batches.append($0) }
+            for b in batches { for (hash, r) in try apply(b) { results[hash, default: IngestResult()].add(r) } }
+            return results
+        }
         let handoff = Handoff<[Pending]>(capacity: 2)
         let reader = Thread { [self] in
             do {

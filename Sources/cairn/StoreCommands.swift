@@ -8,10 +8,14 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("store"), help: ArgumentHelp("The store directory (default: $CAIRN_STORE, else runs).", valueName: "dir"))
     var directory: String?
 
-    var path: String { directory ?? ProcessInfo.processInfo.environment["CAIRN_STORE"] ?? "runs" }
+    var path: String { StoreOptions.path(directory) }
 
-    func open() throws -> Tracker {
-        do { return try Tracker(directory: path) } catch let e as Tracker.StoreError {
+    func open() throws -> Tracker { try StoreOptions.open(directory) }
+
+    static func path(_ directory: String?) -> String { directory ?? ProcessInfo.processInfo.environment["CAIRN_STORE"] ?? "runs" }
+
+    static func open(_ directory: String?) throws -> Tracker {
+        do { return try Tracker(directory: path(directory)) } catch let e as Tracker.StoreError {
             throw Failure(message: e.description, code: 1)
         }
     }

@@ -84,9 +84,31 @@ struct Exec: ParsableCommand {
     @Option var dataDir: String?
     @OptionGroup var store: StoreOptions
 
-    func run() throws {
+    /// The scheduler's own command line (`exec HASH [--attempt N] [--store DIR] [--data-dir DIR]`),
+    /// run without ArgumentParser; false for anything else, which then goes the usual way.
+    static func fastPath(_ args: [String]) throws -> Bool {
+        guard let hash = args.first, !hash.hasPrefix("-") else { return false }
+        var attempt = 1, store: String?, dataDir: String?
+        var i = 1
+        while i + 1 < args.count {
+            switch args[i] {
+            case "--attempt": guard let n = Int(args[i + 1]) else { return false }; attempt = n
+            case "--store": store = args[i + 1]
+            case "--data-dir": dataDir = args[i + 1]
+            default: return false
+            }
+            i += 2
+        }
+        guard i == args.count else { return false }
+        try perform(hash: hash, attempt: attempt, store: store, dataDir: dataDir)
+        return true
+    }
+
+    func run() throws { try Exec.perform(hash: hash, attempt: attempt, store: store.directory, dataDir: dataDir) }
+
+    static func perform(hash: String, attempt: Int, store directory: String?, dataDir: String?) throws {
         do {
-            let tracker = try store.open()
+            let tracker = try StoreOptions.open(directory)
             let status = try RunProcess.execute(hash: try tracker.resolve(hash), store: tracker, attempt: attempt,
                                                 dataDirectory: dataDir ?? ProcessInfo.processInfo.environment["CAIRN_DATA_DIR"])
             print("run \(hash.prefix(12)): \(status.rawValue)")

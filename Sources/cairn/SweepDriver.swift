@@ -44,24 +44,10 @@ struct SweepDriver {
                                       options: .init(workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
                                                      retries: options.retries, timeout: timeout, execArguments: execArgs),
                                       interrupt: interrupt)
-            var done = 0
-            let total = prep.toRun.count
-            let started = Date()
-            let outcome = try scheduler.run(prep.toRun) { event in
-                switch event {
-                case let .started(hash, attempt):
-                    Terminal.line("  start     \(label(hash))\(attempt > 1 ? "  (attempt \(attempt))" : "")")
-                case let .progress(hash, epoch, loss):
-                    Terminal.line("  epoch \(String(epoch).padding(toLength: 3, withPad: " ", startingAt: 0)) \(String(hash.prefix(12)))  loss \(loss.map { String(format: "%.4f", $0) } ?? "-")")
-                case let .retrying(hash, attempt, reason):
-                    Terminal.line("  retry     \(String(hash.prefix(12))) (attempt \(attempt)): \(reason)")
-                case let .finished(hash, status, detail):
-                    done += 1
-                    let elapsed = Date().timeIntervalSince(started)
-                    Terminal.line("  [\(done)/\(total)] \(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(label(hash))  \(String(format: "%.1fs", elapsed))"
-                                  + (detail.map { "\n    " + $0.replacingOccurrences(of: "\n", with: "\n    ") } ?? ""))
-                }
-            }
+            let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
+            let progress = Progress(total: prep.toRun.count, cached: prep.cached.count, epochs: epochs, label: label)
+            let outcome = try scheduler.run(prep.toRun, onEvent: progress.handle)
+            progress.finish()
             if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume") }
             try report(plan: plan, tracker: tracker, prep: prep, outcome: outcome)
             if outcome.wasInterrupted { throw ExitCode(130) }
