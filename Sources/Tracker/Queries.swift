@@ -15,6 +15,8 @@ public struct MetricPoint: Sendable, Equatable {
     public let step: Int
     public let epoch: Int
     public let value: Double?
+    /// `model` (deterministic) or `machine`.
+    public let kind: String
 }
 
 /// What `runs(_:)` lists.
@@ -143,7 +145,7 @@ extension Tracker {
     public func history(runs hashes: [String], keys: [String]? = nil) throws -> [String: [String: [MetricPoint]]] {
         try db.read { db in
             var sql: SQL = """
-                SELECT run.hash, series.key, series.scope, point.step, point.epoch, point.value
+                SELECT run.hash, series.key, series.scope, point.step, point.epoch, point.value, series.kind
                 FROM point JOIN series ON series.id = point.seriesId JOIN run ON run.id = series.runId
                 WHERE run.hash IN \(hashes)
                 """
@@ -152,7 +154,7 @@ extension Tracker {
             let request = SQLRequest<Row>("\(sql) ORDER BY run.hash, series.key, point.step, series.scope = 'epoch'")
             var out: [String: [String: [MetricPoint]]] = [:]
             for row in try request.fetchAll(db) {
-                out[row[0], default: [:]][row[1], default: []].append(MetricPoint(scope: row[2], step: row[3], epoch: row[4], value: row[5]))
+                out[row[0], default: [:]][row[1], default: []].append(MetricPoint(scope: row[2], step: row[3], epoch: row[4], value: row[5], kind: row[6]))
             }
             return out
         }

@@ -1,0 +1,109 @@
+import Codecs
+import Datasets
+import Engine
+import Foundation
+import Planner
+import Tracker
+
+/// Re-creates a run from its stored spec alone — in a scratch store, in its own process,
+/// exactly as the scheduler runs it — and compares every model metric at every step and every
+/// kept checkpoint with the original's.
+public struct Reproduction {
+    public enum Verdict: Sendable, Equatable {
+        case identical(metrics: Int, checkpoints: Int)
+        /// The first model metric point that differs (nil: missing on that side).
+        case metricDiffers(key: String, scope: String, step: Int, original: Double?, reproduced: Double?)
+        case checkpointDiffers(step: Int, kinds: String, original: String, reproduced: String?)
+        /// An original checkpoint object is missing or corrupt: nothing to compare with.
+        case originalCorrupt(String)
+        /// The reproduction's own process did not end with a result.
+        case runFailed(String)
+    }
+
+    public struct Report: Sendable {
+        public let verdict: Verdict
+        public let seconds: Double
+        /// The original's own training time (the sum of its epochs), for comparison.
+        public let originalSeconds: Double
+        /// Why the result may differ before it was even run (numerics or data changed).
+        public let warnings: [String]
+    }
+
+    /// Reproduces `hash` from `tracker` using `cairn` (this executable) in a scratch store.
+    public static func run(hash: String, tracker: Tracker, executable: String, dataDirectory: String?,
+                           warn: (String) -> Void = { _ in }) throws -> Report {
+        guard let original = try tracker.run(hash) else { throw RunProcess.Failure(description: "no run \(hash)") }
+        guard original.status.isResult else {
+            throw RunProcess.Failure(description: "run \(hash.prefix(12)) is \(original.status.rawValue): it has no result to reproduce")
+        }
+        var warnings: [String] = []
+        if original.numericsVersion != Engine.numericsVersion {
+            warnings.append("the run was made with numerics version \(original.numericsVersion); this Cairn has \(Engine.numericsVersion): results may differ")
+        }
+        let spec = try Experiment.parse(original.config, source: "run \(hash.prefix(12))").spec
+        if let data = try? Datasets.sha256(of: spec.data, directory: dataDirectory), data != original.datasetSHA256 {
+            warnings.append("the data set differs from the run's (SHA-256 \(data.prefix(12)), recorded \(original.datasetSHA256.prefix(12))): results will differ")
+        }
+        warnings.forEach(warn)
+        // The original's checkpoints must be intact to be compared with.
+        let checkpoints = try tracker.checkpoints(run: hash)
+        for c in checkpoints {
+            do { _ = try tracker.objects.get(c.object) } catch {
+                return Report(verdict: .originalCorrupt("\(error)"), seconds: 0, originalSeconds: 0, warnings: warnings)
+            }
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-reproduce-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let copy = try Tracker(directory: scratch)
+        var record = RunRecord(hash: hash, name: original.name, config: original.config, numericsVersion: Engine.numericsVersion,
+                               datasetSHA256: original.datasetSHA256)
+        record.status = .planned
+        try copy.record(sweep: nil, runs: [.init(record: record, params: [:])])
+        _ = try copy.claim(run: hash, sawStatus: .planned, sawAttempts: 0)
+        var args = ["--store", scratch]
+        if let dataDirectory { args += ["--data-dir", dataDirectory] }
+        let scheduler = Scheduler(tracker: copy, executor: LocalProcessExecutor(executable: executable),
+                                  options: .init(workers: 1, execArguments: args), interrupt: Interrupt())
+        let start = Date()
+        var failure: String?
+        _ = try scheduler.run([hash]) { event in
+            if case let .finished(_, status, detail) = event, !status.isResult { failure = "\(status.rawValue): \(detail ?? "")" }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let originalSeconds = (try tracker.history(runs: [hash], keys: ["epoch_seconds"])[hash]?["epoch_seconds"] ?? [])
+            .compactMap(\.value).reduce(0, +)
+        if let failure { return Report(verdict: .runFailed(failure), seconds: seconds, originalSeconds: originalSeconds, warnings: warnings) }
+        return Report(verdict: try compare(hash, original: tracker, reproduced: copy), seconds: seconds, originalSeconds: originalSeconds,
+                      warnings: warnings)
+    }
+
+    /// Model metrics point by point (in key, then step order), then checkpoints by step and kind.
+    static func compare(_ hash: String, original: Tracker, reproduced: Tracker) throws -> Verdict {
+        func points(_ t: Tracker) throws -> [String: [MetricPoint]] {
+            (try t.history(runs: [hash])[hash] ?? [:]).mapValues { $0.filter { $0.kind == "model" } }.filter { !$0.value.isEmpty }
+        }
+        let a = try points(original), b = try points(reproduced)
+        var compared = 0
+        for key in Set(a.keys).union(b.keys).sorted() {
+            let pa = a[key] ?? [], pb = b[key] ?? []
+            for i in 0..<max(pa.count, pb.count) {
+                let x = i < pa.count ? pa[i] : nil, y = i < pb.count ? pb[i] : nil
+                let same = x != nil && y != nil && x!.step == y!.step && x!.scope == y!.scope
+                    && x!.value?.bitPattern == y!.value?.bitPattern
+                if !same {
+                    let p = x ?? y!
+                    return .metricDiffers(key: key, scope: p.scope, step: p.step, original: x?.value, reproduced: y?.value)
+                }
+                compared += 1
+            }
+        }
+        let ca = try original.checkpoints(run: hash), cb = try reproduced.checkpoints(run: hash)
+        for c in ca {
+            let match = cb.first { $0.step == c.step && $0.kinds == c.kinds }
+            if match?.object != c.object {
+                return .checkpointDiffers(step: c.step, kinds: c.kinds, original: c.object, reproduced: match?.object)
+            }
+        }
+        return .identical(metrics: compared, checkpoints: ca.count)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Tracker
+
+/// `cairn reproduce` on a small recorded sweep.
+@Suite struct ReproduceCommandTests {
+    /// A store with one completed run of the tiny experiment; its hash.
+    static func recorded() throws -> (dir: String, hash: String) {
+        let dir = try SweepCommandTests.files(epochs: 3)
+        let r = try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let hash = try #require(SweepCommandTests.runs(try SweepCommandTests.summary(r)).keys.first)
+        return (dir, hash)
+    }
+
+    @Test func aCompletedRunReproducesBitForBit() throws {
+        let (dir, hash) = try Self.recorded()
+        let r = try Cairn.run(["reproduce", String(hash.prefix(10)), "--store", "\(dir)/runs", "--json"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("REPRODUCED: \(hash) bit-identical ("))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        #expect(json["reproduced"] as? Bool == true && (json["metrics"] as? Int ?? 0) > 10 && (json["checkpoints"] as? Int ?? 0) >= 1)
+    }
+
+    @Test func anAlteredMetricIsNamedWithItsStep() throws {
+        let (dir, hash) = try Self.recorded()
+        let t = try Tracker(directory: "\(dir)/runs")
+        try t.db.write { db in
+            try db.execute(sql: """
+                UPDATE point SET value = value + 1e-9 WHERE step = (SELECT max(step) FROM point) AND seriesId =
+                  (SELECT id FROM series WHERE key = 'test_loss' AND runId = (SELECT id FROM run WHERE hash = ?))
+                """, arguments: [hash])
+        }
+        let step = try t.db.read { db in try Int.fetchOne(db, sql: "SELECT max(step) FROM point") }!
+        let r = try Cairn.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("DIFFERS: test_loss (epoch) at step \(step): original "), "\(r.stdout)")
+    }
+
+    @Test func aCorruptCheckpointIsReportedByName() throws {
+        let (dir, hash) = try Self.recorded()
+        let t = try Tracker(directory: "\(dir)/runs")
+        let object = try #require(try t.checkpoints(run: hash).first?.object)
+        var data = try Data(contentsOf: URL(fileURLWithPath: t.objects.path(object)))
+        data[data.count - 12] ^= 0x01
+        try data.write(to: URL(fileURLWithPath: t.objects.path(object)))
+        let r = try Cairn.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("CORRUPT: object \(object)"), "\(r.stdout)")
+    }
+
+    @Test func unknownAndAmbiguousPrefixes() throws {
+        let (dir, _) = try Self.recorded()
+        let r = try Cairn.run(["reproduce", "ffffffffffff", "--store", "\(dir)/runs"])
+        #expect(r.status == 2 && r.stderr.contains("no run matches ffffffffffff"))
+    }
+}
