@@ -17,7 +17,7 @@ struct Cairn: ParsableCommand {
               cairn train experiments/quickstart.yaml --set train.lr=0.01 --set model.hidden=[64,32]
               cairn plan sweeps/quickstart.yaml
             """,
-        subcommands: [SweepCommand.self, RunCommand.self, Train.self, PlanCommand.self, Reproduce.self, Verify.self, GC.self, Export.self, Exec.self, Ingest.self])
+        subcommands: [SweepCommand.self, RunCommand.self, Train.self, PlanCommand.self, List.self, Show.self, Reproduce.self, Verify.self, GC.self, Export.self, Exec.self, Ingest.self])
 
     static func main() {
         // `cairn exec` is started once per run: parsing its fixed arguments by hand skips
@@ -71,6 +71,14 @@ enum Terminal {
     static func error(_ message: String) {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
     }
+    /// The terminal's width ($COLUMNS, else the tty's, else 80).
+    static var width: Int {
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 20 { return c }
+        var w = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0, w.ws_col > 20 { return Int(w.ws_col) }
+        return 80
+    }
+
     /// One line on stdout, written at once (progress must show while a run trains).
     static func line(_ s: String) {
         FileHandle.standardOutput.write(Data((s + "\n").utf8))

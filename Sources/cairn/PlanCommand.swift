@@ -78,6 +78,18 @@ enum Table {
         return v.canonical
     }
 
+    /// Like `render`, dropping columns from the right (never the first two) until the table
+    /// fits `width`, and saying so.
+    static func fit(header: [String], rows: [[String]], width: Int) -> String {
+        var keep = header.count
+        func tableWidth(_ n: Int) -> Int {
+            (0..<n).map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }.reduce(0, +) + 2 * n
+        }
+        while keep > 2 && tableWidth(keep) > width { keep -= 1 }
+        let table = render(header: Array(header.prefix(keep)), rows: rows.map { Array($0.prefix(keep)) })
+        return keep == header.count ? table : table + "\n  (\(header.count - keep) columns do not fit in \(width): \(header.suffix(header.count - keep).joined(separator: ", ")); widen the terminal or use --json)"
+    }
+
     static func render(header: [String], rows: [[String]]) -> String {
         let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {

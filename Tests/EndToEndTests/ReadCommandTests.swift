@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `cairn ls` and `cairn show` on a small recorded sweep.
+@Suite struct ReadCommandTests {
+    @Test func lsListsSortsFiltersAndFits() throws {
+        let dir = try SweepCommandTests.files()
+        let sweep = try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"])
+        #expect(sweep.status == 0)
+        let all = try Cairn.run(["ls", "--store", "\(dir)/runs", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 4)
+        let sorted = try Cairn.run(["ls", "--store", "\(dir)/runs", "--sort", "test_loss", "--limit", "2", "--json"])
+        let top = try #require(try JSONSerialization.jsonObject(with: Data(sorted.stdout.utf8)) as? [[String: Any]])
+        let losses = rows.compactMap { (($0["metrics"] as? [String: Any])?["test_loss"] as? [String: Any])?["final"] as? Double }.sorted()
+        #expect(top.count == 2)
+        #expect(((top[0]["metrics"] as? [String: Any])?["test_loss"] as? [String: Any])?["final"] as? Double == losses.first)
+        let filtered = try Cairn.run(["ls", "--store", "\(dir)/runs", "--where", "lr > 0.02", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [[String: Any]])?.count == 2)
+        // In a narrow terminal, columns are dropped with a note, never wrapped; no escape codes.
+        let narrow = try Cairn.run(["ls", "--store", "\(dir)/runs"], environment: ["COLUMNS": "50"])
+        #expect(narrow.stdout.split(separator: "\n").allSatisfy { $0.count <= 50 || $0.contains("do not fit") })
+        #expect(narrow.stdout.contains("columns do not fit in 50"))
+        #expect(!narrow.stdout.contains("\u{1B}"))
+        let bad = try Cairn.run(["ls", "--store", "\(dir)/runs", "--status", "done"])
+        #expect(bad.status == 2 && bad.stderr.contains("--status done: expected one of"))
+    }
+
+    @Test func showPrintsTheRunInFull() throws {
+        let dir = try SweepCommandTests.files()
+        let sweep = try SweepCommandTests.summary(try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"]))
+        let hash = try #require(SweepCommandTests.runs(sweep).keys.first)
+        let r = try Cairn.run(["show", String(hash.prefix(8)), "--store", "\(dir)/runs"])
+        #expect(r.status == 0)
+        for part in ["run \(hash)", "status    completed", "train.lr", "test_accuracy", "checkpoints", "log  "] {
+            #expect(r.stdout.contains(part), "missing \(part)")
+        }
+        let j = try Cairn.run(["show", hash, "--store", "\(dir)/runs", "--json"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect((o["checkpoints"] as? [Any])?.isEmpty == false && o["provenance"] != nil && o["config"] != nil)
+    }
+}
