@@ -102,11 +102,15 @@ enum Cairn {
         }
     }
 
-    static func startCapturing(_ arguments: [String]) throws -> Running {
+    static func startCapturing(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
         let p = Process()
         p.executableURL = try executable
         p.arguments = arguments
         p.currentDirectoryURL = packageRoot
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        // Output goes to files, not pipes: nothing can block on a full pipe.
         let dir = try temporaryDirectory()
         let out = URL(fileURLWithPath: "\(dir)/stdout"), err = URL(fileURLWithPath: "\(dir)/stderr")
         FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -118,23 +122,6 @@ enum Cairn {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = try executable
-        p.arguments = arguments
-        p.currentDirectoryURL = packageRoot
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        // Output goes to files, not pipes: nothing can block on a full pipe.
-        let dir = try temporaryDirectory()
-        let outURL = URL(fileURLWithPath: "\(dir)/stdout"), errURL = URL(fileURLWithPath: "\(dir)/stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
-        try p.run()
-        p.waitUntilExit()
-        let od = try Data(contentsOf: outURL), e = try Data(contentsOf: errURL)
-        return Result(status: p.terminationStatus, stdout: String(decoding: od, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try startCapturing(arguments, environment: environment).finish()
     }
 }
