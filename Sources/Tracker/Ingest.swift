@@ -6,16 +6,25 @@ import GRDBSQLite
 /// statement: GRDB's generic argument boxing costs more than the insert itself. The SQL is a
 /// constant; values are bound, never pasted. Series ids are looked up once per run.
 struct PointInsert {
-    let statement: Statement
+    let single: Statement
+    /// One statement inserting `Self.rows` points: SQLite's per-statement overhead, paid once
+    /// for many rows.
+    let multi: Statement
+    static let rows = 64
     let db: Database
     /// Series ids by key, one table per scope (no string is built per point).
     var stepSeries: [String: Int64] = [:]
     var epochSeries: [String: Int64] = [:]
     var runId: Int64 = -1
+    /// Points waiting for a full statement: seriesId, step, epoch, value.
+    var pending: [(Int64, Int, Int, Double?)] = []
 
     init(_ db: Database) throws {
         self.db = db
-        statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES (?, ?, ?, ?)")
+        single = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES (?, ?, ?, ?)")
+        multi = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES "
+                                       + Array(repeating: "(?, ?, ?, ?)", count: Self.rows).joined(separator: ", "))
+        pending.reserveCapacity(Self.rows)
     }
 
     /// Switches to a run, loading its series ids.
@@ -36,12 +45,33 @@ struct PointInsert {
             id = db.lastInsertedRowID
             if epochScope { epochSeries[key] = id } else { stepSeries[key] = id }
         }
+        pending.append((id!, step, epoch, value))
+        if pending.count == Self.rows { try flush() }
+    }
+
+    /// Writes the waiting points: full statements, then one row at a time. Rows keep their
+    /// order, so a later point at the same (series, step) still replaces an earlier one.
+    mutating func flush() throws {
+        var start = 0
+        while pending.count - start >= Self.rows {
+            try execute(multi, pending[start..<(start + Self.rows)])
+            start += Self.rows
+        }
+        for p in pending[start...] { try execute(single, [p][...]) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func execute(_ statement: Statement, _ points: ArraySlice<(Int64, Int, Int, Double?)>) throws {
         let st = statement.sqliteStatement
         sqlite3_reset(st)
-        sqlite3_bind_int64(st, 1, id!)
-        sqlite3_bind_int64(st, 2, Int64(step))
-        sqlite3_bind_int64(st, 3, Int64(epoch))
-        if let value, value.isFinite { sqlite3_bind_double(st, 4, value) } else { sqlite3_bind_null(st, 4) }
+        var i: Int32 = 1
+        for (series, step, epoch, value) in points {
+            sqlite3_bind_int64(st, i, series)
+            sqlite3_bind_int64(st, i + 1, Int64(step))
+            sqlite3_bind_int64(st, i + 2, Int64(epoch))
+            if let value, value.isFinite { sqlite3_bind_double(st, i + 3, value) } else { sqlite3_bind_null(st, i + 3) }
+            i += 4
+        }
         let rc = sqlite3_step(st)
         guard rc == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(st))))

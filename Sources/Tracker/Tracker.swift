@@ -301,6 +301,8 @@ public final class Tracker: Sendable {
                 try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
                 results[part.hash, default: IngestResult()].add(result)
             }
+            // Points of every run in the batch go in before the commit (nothing reads them sooner).
+            try insertPoint.flush()
             return results
         }
     }
