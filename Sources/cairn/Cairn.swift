@@ -17,7 +17,7 @@ struct Cairn: ParsableCommand {
               cairn train experiments/quickstart.yaml --set train.lr=0.01 --set model.hidden=[64,32]
               cairn plan sweeps/quickstart.yaml
             """,
-        subcommands: [SweepCommand.self, RunCommand.self, Train.self, PlanCommand.self, List.self, Show.self, Reproduce.self, Verify.self, GC.self, Export.self, Exec.self, Ingest.self])
+        subcommands: [SweepCommand.self, RunCommand.self, Train.self, PlanCommand.self, List.self, Show.self, Compare.self, Diff.self, Reproduce.self, Verify.self, GC.self, Export.self, Exec.self, Ingest.self])
 
     static func main() {
         // `cairn exec` is started once per run: parsing its fixed arguments by hand skips

@@ -40,3 +40,25 @@ import Testing
         #expect((o["checkpoints"] as? [Any])?.isEmpty == false && o["provenance"] != nil && o["config"] != nil)
     }
 }
+
+@Suite struct CompareCommandTests {
+    @Test func diffAndCompare() throws {
+        let dir = try SweepCommandTests.files()
+        let s = try SweepCommandTests.summary(try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"]))
+        let runs = SweepCommandTests.runs(s)
+        let byParams = Dictionary(uniqueKeysWithValues: runs.map { h, r in
+            ("\((r["params"] as? [String: Any])?["train.lr"] ?? "")/\((r["params"] as? [String: Any])?["train.seed"] ?? "")", h) })
+        let a = try #require(byParams["0.01/0"]), b = try #require(byParams["0.03/0"])
+        let d = try Cairn.run(["diff", a, b, "--store", "\(dir)/runs", "--json"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as? [String: Any])
+        #expect((o["config"] as? [String: Any])?.keys.sorted() == ["train.lr"])
+        #expect(o["checkpoints_identical"] as? Bool == false)
+        #expect(((o["first_divergence_epoch"] as? [String: Any])?["test_loss"] as? Int) == 1)
+        let same = try Cairn.run(["diff", a, a, "--store", "\(dir)/runs", "--json"])
+        let p = try #require(try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
+        #expect(p["checkpoints_identical"] as? Bool == true && (p["first_divergence_epoch"] as? [String: Any])?.isEmpty == true)
+        let csv = try Cairn.run(["compare", "--sweep", s["sweep_hash"] as! String, "--store", "\(dir)/runs", "--metric", "test_loss", "--format", "csv"])
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "run,train.lr,train.seed,test_loss,test_loss.best" && lines.count == 5)
+    }
+}
