@@ -40,9 +40,9 @@ public struct RunQuery: Sendable {
     }
 }
 
-extension String {
-    var wrappedInBrackets: String { "[" + self + "]" }
-}
+/// A list of row ids as one bound argument, for `IN (SELECT value FROM json_each(?))`: any
+/// number of ids, one statement, nothing pasted into the SQL.
+func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
 
 extension Tracker {
     /// The one run whose hash starts with `prefix`: an unknown prefix, or one several runs
@@ -125,14 +125,14 @@ extension Tracker {
             // Rows decoded by hand: Codable costs more than the query for thousands of rows.
             var params: [Int64: [String: JSONValue]] = [:]
             let paramRows = try Row.fetchCursor(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))",
-                                                arguments: [ids.map(String.init).joined(separator: ",").wrappedInBrackets])
+                                                arguments: [jsonList(ids)])
             while let r = try paramRows.next() {
                 let p = ParamRecord(runId: r[0], key: r[1], type: r[2], number: r[3], text: r[4])
                 params[p.runId, default: [:]][p.key] = p.json
             }
             var summaries: [Int64: [String: SummaryRecord]] = [:]
             let summaryRows = try Row.fetchCursor(db, sql: "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))",
-                                                  arguments: [ids.map(String.init).joined(separator: ",").wrappedInBrackets])
+                                                  arguments: [jsonList(ids)])
             while let r = try summaryRows.next() {
                 let s = SummaryRecord(runId: r[0], key: r[1], kind: r[2], final: r[3], finalStep: r[4], min: r[5], max: r[6])
                 summaries[s.runId, default: [:]][s.key] = s
@@ -242,10 +242,9 @@ extension Tracker {
         try db.write { db in
             let ids = try Int64.fetchAll(db, RunRecord.select(Column("id")).filter(hashes.contains(Column("hash"))))
             guard !ids.isEmpty else { return }
-            let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
             try db.execute(sql: """
                 DELETE FROM point WHERE seriesId IN (SELECT id FROM series WHERE runId IN (SELECT value FROM json_each(?)))
-                """, arguments: [list])
+                """, arguments: [jsonList(ids)])
             _ = try RunRecord.filter(ids.contains(Column("id"))).deleteAll(db)
         }
     }

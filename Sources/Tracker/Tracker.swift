@@ -276,9 +276,7 @@ public final class Tracker: Sendable {
                         finishedAt = nil
                         result.status = .running
                         if let p = s.provenance {
-                            try ProvenanceRecord(runId: runId, cairnVersion: p.cairnVersion, numericsVersion: p.numericsVersion,
-                                                 gitCommit: p.gitCommit, host: p.host, cpu: p.cpu, os: p.os, swiftVersion: p.swiftVersion,
-                                                 startedAt: startedAt, endedAt: nil).save(db)
+                            try ProvenanceRecord(runId: runId, p, startedAt: startedAt).save(db)
                         }
                     case .metrics(let m):
                         for (key, value) in m.values {

@@ -20,8 +20,7 @@ struct Diff: ParsableCommand {
     func run() throws {
         try guarded {
             let tracker = try store.open()
-            let ha: String, hb: String
-            do { ha = try tracker.resolve(a); hb = try tracker.resolve(b) } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
+            let ha = try StoreOptions.resolve(a, in: tracker), hb = try StoreOptions.resolve(b, in: tracker)
             let rows = try tracker.runs([ha, hb])
             let pa = (try? JSONValue.parse(Array(rows[0].config.utf8)))?.flattened ?? [:]
             let pb = (try? JSONValue.parse(Array(rows[1].config.utf8)))?.flattened ?? [:]
@@ -94,7 +93,7 @@ struct Compare: ParsableCommand {
                 if let sweep {
                     rows = try tracker.runs(RunQuery(sweep: sweep))
                 } else {
-                    let hashes = try runs.map { try tracker.resolve($0) }
+                    let hashes = try runs.map { try StoreOptions.resolve($0, in: tracker) }
                     let all = try tracker.runs(RunQuery(filter: hashes.map { "hash = \"\($0)\"" }.joined(separator: " or ")))
                     rows = hashes.compactMap { h in all.first { $0.record.hash == h } }
                 }

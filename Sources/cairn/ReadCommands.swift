@@ -85,8 +85,7 @@ struct Show: ParsableCommand {
     func run() throws {
         try guarded {
             let tracker = try store.open()
-            let full: String
-            do { full = try tracker.resolve(hash) } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
+            let full = try StoreOptions.resolve(hash, in: tracker)
             guard let row = try tracker.runs(RunQuery(filter: "hash = \"\(full)\"")).first else { throw Failure(message: "no run \(full)", code: 1) }
             let history = try tracker.history(runs: [full])[full] ?? [:]
             let checkpoints = try tracker.checkpoints(run: full)

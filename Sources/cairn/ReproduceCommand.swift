@@ -26,8 +26,7 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         try guarded {
             let tracker = try store.open()
-            let hash: String
-            do { hash = try tracker.resolve(self.hash) } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
+            let hash = try StoreOptions.resolve(self.hash, in: tracker)
             Terminal.line("reproducing \(hash.prefix(12)) from its stored spec…")
             let report = try Reproduction.run(hash: hash, tracker: tracker, executable: CommandLine.executablePath,
                                               dataDirectory: dataDir ?? ProcessInfo.processInfo.environment["CAIRN_DATA_DIR"]) {

@@ -14,6 +14,11 @@ struct StoreOptions: ParsableArguments {
 
     static func path(_ directory: String?) -> String { directory ?? ProcessInfo.processInfo.environment["CAIRN_STORE"] ?? "runs" }
 
+    /// The run a hash or prefix names; an unknown or ambiguous one is bad input.
+    static func resolve(_ prefix: String, in tracker: Tracker) throws -> String {
+        do { return try tracker.resolve(prefix) } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
+    }
+
     static func open(_ directory: String?) throws -> Tracker {
         do { return try Tracker(directory: path(directory)) } catch let e as Tracker.StoreError {
             throw Failure(message: e.description, code: 1)
