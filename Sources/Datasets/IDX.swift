@@ -74,7 +74,13 @@ public enum IDX {
         }
         let dim = rows * cols
         // Pixel scaling: one correctly rounded division per pixel, the same on every machine.
-        let features = images[16...].map { Float($0) / 255 }
+        let pixels = images.count - 16
+        let features = [Float](unsafeUninitializedCapacity: pixels) { out, count in
+            images.withUnsafeBufferPointer { src in
+                for i in 0..<pixels { out[i] = Float(src[16 + i]) / 255 }
+            }
+            count = pixels
+        }
         return LabeledSet(features: features, labels: labels[8...].map { Int32($0) }, dimension: dim)
     }
 }

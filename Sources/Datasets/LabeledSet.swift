@@ -16,10 +16,17 @@ public struct LabeledSet: Sendable {
 
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabeledSet {
-        var f = [Float]()
-        f.reserveCapacity(indices.count * dimension)
-        for i in indices { f.append(contentsOf: features[i * dimension..<(i + 1) * dimension]) }
-        return LabeledSet(features: f, labels: indices.map { labels[$0] }, dimension: dimension)
+        // Row by row with memcpy: a Fashion-MNIST split copies 170 MB.
+        let d = dimension
+        let f = [Float](unsafeUninitializedCapacity: indices.count * d) { out, count in
+            features.withUnsafeBufferPointer { src in
+                for (row, i) in indices.enumerated() {
+                    (out.baseAddress! + row * d).update(from: src.baseAddress! + i * d, count: d)
+                }
+            }
+            count = indices.count * d
+        }
+        return LabeledSet(features: f, labels: indices.map { labels[$0] }, dimension: d)
     }
 }
 
