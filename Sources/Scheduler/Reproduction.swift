@@ -22,8 +22,11 @@ public struct Reproduction {
 
     public struct Report: Sendable {
         public let verdict: Verdict
+        /// The whole reproduction: its process (data loading included), ingest and comparison.
         public let seconds: Double
-        /// The original's own training time (the sum of its epochs), for comparison.
+        /// The reproduction's run, from its start event to its end event (training,
+        /// evaluation, checkpoints), and the original's, measured the same way.
+        public var runSeconds: Double = 0
         public let originalSeconds: Double
         /// Why the result may differ before it was even run (numerics or data changed).
         public let warnings: [String]
@@ -70,11 +73,16 @@ public struct Reproduction {
             if case let .finished(_, status, detail) = event, !status.isResult { failure = "\(status.rawValue): \(detail ?? "")" }
         }
         let seconds = Date().timeIntervalSince(start)
-        let originalSeconds = (try tracker.history(runs: [hash], keys: ["epoch_seconds"])[hash]?["epoch_seconds"] ?? [])
-            .compactMap(\.value).reduce(0, +)
+        func duration(_ r: RunRecord?) -> Double {
+            guard let start = r?.startedAt, let end = r?.finishedAt else { return 0 }
+            return end.timeIntervalSince(start)
+        }
+        let originalSeconds = duration(original)
         if let failure { return Report(verdict: .runFailed(failure), seconds: seconds, originalSeconds: originalSeconds, warnings: warnings) }
-        return Report(verdict: try compare(hash, original: tracker, reproduced: copy), seconds: seconds, originalSeconds: originalSeconds,
-                      warnings: warnings)
+        var report = Report(verdict: try compare(hash, original: tracker, reproduced: copy), seconds: seconds, originalSeconds: originalSeconds,
+                            warnings: warnings)
+        report.runSeconds = duration(try copy.run(hash))
+        return report
     }
 
     /// Model metrics point by point (in key, then step order), then checkpoints by step and kind.

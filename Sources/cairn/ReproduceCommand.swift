@@ -32,7 +32,7 @@ struct Reproduce: ParsableCommand {
                                               dataDirectory: dataDir ?? ProcessInfo.processInfo.environment["CAIRN_DATA_DIR"]) {
                 Terminal.line("note: \($0)")
             }
-            var out: [String: JSONValue] = ["hash": .string(hash), "seconds": .number(report.seconds),
+            var out: [String: JSONValue] = ["hash": .string(hash), "seconds": .number(report.seconds), "run_seconds": .number(report.runSeconds),
                                             "original_seconds": .number(report.originalSeconds)]
             let ok: Bool
             switch report.verdict {
@@ -66,8 +66,9 @@ struct Reproduce: ParsableCommand {
                 out["failed"] = .string(message)
                 ok = false
             }
-            if report.originalSeconds > 0 {
-                Terminal.line(String(format: "took %.2f s (the original trained for %.2f s)", report.seconds, report.originalSeconds))
+            if report.originalSeconds > 0 && report.runSeconds > 0 {
+                Terminal.line(String(format: "took %.2f s in all; the run itself %.2f s, the original %.2f s (%.2f×)",
+                                     report.seconds, report.runSeconds, report.originalSeconds, report.runSeconds / report.originalSeconds))
             }
             if json { Terminal.line(JSONValue.object(out).canonical) }
             if !ok { throw ExitCode(1) }
