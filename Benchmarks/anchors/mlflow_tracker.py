@@ -24,13 +24,15 @@ def du(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--keep", help="keep the store in this new directory (for timing searches on it)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     import mlflow
     from mlflow.entities import Metric, Param
     from mlflow.tracking import MlflowClient
     import_s = time.perf_counter() - t0
-    root = tempfile.mkdtemp(prefix="mlflow-anchor-")
+    root = args.keep or tempfile.mkdtemp(prefix="mlflow-anchor-")
+    os.makedirs(root, exist_ok=True)
     try:
         mlflow.set_tracking_uri(f"sqlite:///{root}/mlflow.db")
         client = MlflowClient()
@@ -86,7 +88,8 @@ def main():
                           "history_ms": round(hist * 1000, 2), "artifact_put_ms": round(put_s * 1000, 2),
                           "identical_artifacts_bytes": copies, "store_bytes": du(root)}, sort_keys=True))
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

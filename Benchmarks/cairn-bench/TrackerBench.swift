@@ -17,13 +17,17 @@ struct TrackerBench: ParsableCommand {
     @Option(help: "Where to make the temporary store (default: the system's temporary directory).")
     var directory: String?
 
+    @Option(help: "Keep the store in this directory (it must not exist yet) instead of removing it: for timing read commands on it.")
+    var keep: String?
+
     @Flag(help: "End with one JSON object on its own line.")
     var json = false
 
     func run() throws {
         let base = directory ?? FileManager.default.temporaryDirectory.path
-        let dir = "\(base)/cairn-bench-tracker-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = keep ?? "\(base)/cairn-bench-tracker-\(UUID().uuidString)"
+        if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep \(keep): it exists already") }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let tracker = try Tracker(directory: dir)
         var rng = RandomStream(seed: 1, purpose: .synthetic)
         let optimizers = ["adam", "sgd", "adamw", "rmsprop"]

@@ -86,6 +86,9 @@ public enum JSONValue: Hashable, Sendable {
         if v == 0 { return "0" }
         if v == v.rounded(), v.magnitude < 9_007_199_254_740_992 { return String(Int64(v)) }  // integers: their digits
         let text = v.magnitude.description
+        // Without an exponent or a ".0" (integers above 2^53), Swift's layout is ECMAScript's:
+        // positional, shortest digits.
+        if !text.utf8.contains(UInt8(ascii: "e")) && !text.hasSuffix(".0") { return v < 0 ? "-" + text : text }
         let parts = text.split(separator: "e", maxSplits: 1)
         let exponent = parts.count > 1 ? Int(parts[1])! : 0
         let mantissa = parts[0].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)

@@ -73,11 +73,19 @@ public struct RunSpec: Sendable, Equatable {
     }
 
     /// `canonicalBytes` from an already built `json`.
-    static func canonicalBytes(_ json: JSONValue, datasetSHA256: String) -> [UInt8] {
+    static func canonicalBytes(_ json: JSONValue, datasetSHA256: String, numericsVersion: Int = Engine.numericsVersion) -> [UInt8] {
         guard case .object(var top) = json else { fatalError("spec JSON is an object") }
         top["dataset_sha256"] = .string(datasetSHA256)
-        top["numerics_version"] = .number(Double(Engine.numericsVersion))
+        top["numerics_version"] = .number(Double(numericsVersion))
         return JSONValue.object(top).canonicalBytes
+    }
+
+    /// The hash of a stored run (its canonical config as recorded, its data set's hash, the
+    /// numerics version it was planned under); nil if the config is not a JSON object. A run
+    /// whose stored hash differs from this was altered.
+    public static func hash(storedConfig config: String, datasetSHA256: String, numericsVersion: Int) -> String? {
+        guard let json = try? JSONValue.parse(Array(config.utf8)), case .object = json else { return nil }
+        return sha256Hex([canonicalBytes(json, datasetSHA256: datasetSHA256, numericsVersion: numericsVersion)])
     }
 
     /// SHA-256 (lowercase hex) of `canonicalBytes`: the run's name.

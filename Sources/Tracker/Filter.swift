@@ -166,10 +166,11 @@ public indirect enum Filter: Equatable, Sendable {
         let params: Set<String>
         let metrics: Set<String>
 
-        enum Target { case param(String), metric(String, column: String), column(String) }
+        enum Target { case param(String), metric(String, column: String), column(String), tag }
 
         func resolve(_ name: String) throws -> Target {
             if ["status", "name", "hash"].contains(name) { return .column(name) }
+            if name == "tag" { return .tag }
             if params.contains(name) { return .param(name) }
             if metrics.contains(name) { return .metric(name, column: "final") }
             for suffix in ["min", "max", "final"] where name.hasSuffix(".\(suffix)") {
@@ -181,7 +182,7 @@ public indirect enum Filter: Equatable, Sendable {
             if bySuffix.count > 1 {
                 throw Tracker.StoreError("--where: \"\(name)\" is ambiguous: \(bySuffix.sorted().joined(separator: ", "))")
             }
-            let known = (params.union(metrics).union(["status", "name", "hash"])).sorted()
+            let known = (params.union(metrics).union(["status", "name", "hash", "tag"])).sorted()
             throw Tracker.StoreError("--where: no param or metric is called \"\(name)\"; known: \(known.joined(separator: ", "))")
         }
     }
@@ -197,6 +198,13 @@ public indirect enum Filter: Equatable, Sendable {
             case .column(let c):
                 guard case .string(let s) = value else { throw Tracker.StoreError("--where: \(name) is compared with a quoted string") }
                 return "\(Column(c)) \(opSQL) \(s)"
+            case .tag:
+                // `tag = "x"`: the run has that tag; `tag != "x"`: it has not.
+                guard case .string(let s) = value, op == .eq || op == .ne else {
+                    throw Tracker.StoreError("--where: tag is compared with = or != and a quoted name, as in tag = \"baseline\"")
+                }
+                let has: SQL = "EXISTS (SELECT 1 FROM tag t WHERE t.runId = run.id AND t.name = \(s))"
+                return op == .eq ? has : "NOT \(has)"
             case .param(let key):
                 switch value {
                 case .number(let d): return "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.number \(opSQL) \(d))"

@@ -8,6 +8,8 @@ public struct RunRow: Sendable {
     public let record: RunRecord
     public let params: [String: JSONValue]
     public let summaries: [String: SummaryRecord]
+    /// Labels people gave the run (`cairn tag`), sorted.
+    public let tags: [String]
 }
 
 public struct MetricPoint: Sendable, Equatable {
@@ -111,6 +113,8 @@ extension Tracker {
                         key = "(SELECT s.\(SQL(sql: column)) FROM summary s WHERE s.runId = run.id AND s.key = \(k))"
                     case .column(let c):
                         key = SQL(Column(c))
+                    case .tag:
+                        throw StoreError("--sort: runs cannot be sorted by tag; filter with --where 'tag = \"name\"'")
                     }
                 }
                 request = request.order(literal: "\(key) IS NULL, \(key) \(direction), hash")
@@ -120,7 +124,7 @@ extension Tracker {
                 request = request.order(Column("createdAt"), Column("id"))
             }
             if let limit = q.limit { request = request.limit(limit) }
-            let records = try request.fetchAll(db)
+            let records = try RunRecord.fetchAll(db, rows: try Row.fetchCursor(db, request.select(RunRecord.columns)))
             let ids = records.compactMap(\.id)
             // Rows decoded by hand: Codable costs more than the query for thousands of rows.
             var params: [Int64: [String: JSONValue]] = [:]
@@ -137,7 +141,11 @@ extension Tracker {
                 let s = SummaryRecord(runId: r[0], key: r[1], kind: r[2], final: r[3], finalStep: r[4], min: r[5], max: r[6])
                 summaries[s.runId, default: [:]][s.key] = s
             }
-            return records.map { RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:]) }
+            var tags: [Int64: [String]] = [:]
+            let tagRows = try Row.fetchCursor(db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
+                                              arguments: [jsonList(ids)])
+            while let r = try tagRows.next() { tags[r[0], default: []].append(r[1]) }
+            return records.map { RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? []) }
         }
     }
 
@@ -236,9 +244,17 @@ extension Tracker {
 
 extension Tracker {
     /// Removes runs from the index, with their points (which carry no foreign key) and, through
-    /// cascades, their series, params, summaries, checkpoints and sweep memberships. Objects
-    /// stay until `gc(apply: true)`; event logs and outputs stay on disk.
+    /// cascades, their series, params, summaries, tags, checkpoints and sweep memberships; then
+    /// their event logs, outputs and leases (a removed run planned again starts afresh, rather
+    /// than re-ingesting its old log). Objects may be shared: they stay until `gc(apply: true)`.
     public func remove(runs hashes: [String]) throws {
+        try removeRows(hashes)
+        for hash in hashes {
+            for path in [eventLogPath(hash), logPath(hash), leasePath(hash)] { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    func removeRows(_ hashes: [String]) throws {
         try db.write { db in
             let ids = try Int64.fetchAll(db, RunRecord.select(Column("id")).filter(hashes.contains(Column("hash"))))
             guard !ids.isEmpty else { return }

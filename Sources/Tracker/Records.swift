@@ -26,6 +26,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var startedAt: Date?
     public var finishedAt: Date?
     public var ingestedBytes: Int = 0
+    /// Free text a person attached (`cairn tag --note`).
+    public var note: String?
 
     public init(hash: String, name: String, status: RunStatus = .planned, config: String, numericsVersion: Int,
                 datasetSHA256: String, createdAt: Date = Date()) {
@@ -39,6 +41,30 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The columns `fetchAll(_:rows:)` reads, in its order.
+    nonisolated(unsafe) static let columns: [any SQLSelectable] = ["id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
+                                               "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note"].map { Column($0) }
+
+    /// Records decoded by hand from rows of `columns`: Codable decoding costs more than the
+    /// query when a listing reads a thousand runs.
+    static func fetchAll(_ db: Database, rows: RowCursor) throws -> [RunRecord] {
+        var out: [RunRecord] = []
+        while let r = try rows.next() {
+            var record = RunRecord(hash: r[1], name: r[2], status: r[3], config: r[4], numericsVersion: r[5], datasetSHA256: r[6], createdAt: r[11])
+            record.id = r[0]
+            record.attempts = r[7]
+            record.exitCode = r[8]
+            record.signal = r[9]
+            record.error = r[10]
+            record.startedAt = r[12]
+            record.finishedAt = r[13]
+            record.ingestedBytes = r[14]
+            record.note = r[15]
+            out.append(record)
+        }
+        return out
+    }
 }
 
 public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {

@@ -108,6 +108,14 @@ enum Schema {
                 t.column("endedAt", .datetime)
             }
         }
+        m.registerMigration("v2: tags and notes") { db in
+            try db.alter(table: "run") { t in t.add(column: "note", .text) }
+            try db.create(table: "tag") { t in
+                t.column("runId", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("name", .text).notNull().indexed()
+                t.primaryKey(["runId", "name"])
+            }
+        }
         return m
     }
 }

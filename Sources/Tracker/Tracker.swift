@@ -336,7 +336,7 @@ extension ParamRecord {
         case "number": return number.map { .number($0) } ?? .null
         case "bool": return .bool(number == 1)
         case "string": return text.map { .string($0) } ?? .null
-        default: return (text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }) ?? .null
+        default: return (text.flatMap { try? JSONValue.parse(Array($0.utf8)) }) ?? .null
         }
     }
 }

@@ -69,11 +69,21 @@ struct Diff: ParsableCommand {
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare runs: the params that differ and chosen metrics (final and best).",
+        abstract: "Compare runs: the params that differ, chosen metrics (final and best), and a chart of a metric's curves.",
         discussion: """
+            The table has one row per run and only the params that differ between them. Under it, \
+            a line chart of one metric by epoch (--chart; default: the first metric shown) for up \
+            to 8 runs: with more, the 8 best by that metric. Colours only on a terminal, and \
+            never when NO_COLOR is set; each run also has its own marker.
+
+            With --aggregate seed, runs that differ only in seeds (train.seed, data.split_seed, …) \
+            are one row each: n, and mean ± standard deviation (n − 1) of each metric.
+
             Examples:
               cairn compare 3f2a9c1b 7d51f6a2 9990fa40
               cairn compare --sweep 8a87f2 --metric val_accuracy --metric test_loss --format markdown
+              cairn compare --sweep 8a87f2 --chart val_loss
+              cairn compare --sweep 8a87f2 --aggregate seed
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, markdown, csv, json }
@@ -82,6 +92,9 @@ struct Compare: ParsableCommand {
     @Option(help: "All runs of this sweep (a sweep-hash prefix).") var sweep: String?
     @Option(help: "A metric to show (final and best). Repeatable; default: the accuracies and losses recorded.") var metric: [String] = []
     @Option(help: "table, markdown, csv or json.") var format: Format = .table
+    @Option(help: "Group runs that differ only in their seeds: n and mean ± std per group.") var aggregate: Aggregation?
+    @Option(help: ArgumentHelp("The metric to chart by epoch (table format only).", valueName: "metric")) var chart: String?
+    @Flag(help: "No chart under the table.") var noChart = false
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -98,32 +111,73 @@ struct Compare: ParsableCommand {
                     rows = hashes.compactMap { h in all.first { $0.record.hash == h } }
                 }
             } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
-            let keys = Set(rows.flatMap(\.params.keys)).sorted().filter { k in Set(rows.map { $0.params[k]?.canonical ?? "" }).count > 1 }
             let metrics = metric.isEmpty
                 ? ["val_accuracy", "val_loss", "test_accuracy", "test_loss"].filter { m in rows.contains { $0.summaries[m] != nil } } : metric
+            if aggregate != nil {
+                let groups = SeedGroup.group(rows)
+                if format == .json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
+                let (header, cells) = SeedGroup.table(groups, metrics: metrics)
+                Compare.print(header: header, cells: cells, format: format)
+                if format == .table { Terminal.line("\(groups.count) group\(groups.count == 1 ? "" : "s") of \(rows.count) runs (mean ± std over seeds)") }
+                return
+            }
+            let keys = Table.varying(rows.map(\.params))
             let header = ["run"] + keys + metrics.flatMap { [$0, "\($0).best"] }
             let cells = rows.map { r in
                 [String(r.record.hash.prefix(12))] + keys.map { r.params[$0].map(Table.cell) ?? "" }
                     + metrics.flatMap { m -> [String] in
                         let s = r.summaries[m]
-                        return [s?.final.map { JSONValue.ecmaScriptString($0) } ?? "", s?.best(maximize: !m.hasSuffix("loss")).map { JSONValue.ecmaScriptString($0) } ?? ""]
+                        return [s?.final.map { JSONValue.ecmaScriptString($0) } ?? "", s?.best(maximize: Metric.maximized(m)).map { JSONValue.ecmaScriptString($0) } ?? ""]
                     }
             }
-            switch format {
-            case .table: Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
-            case .markdown:
-                Terminal.line((["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in " --- |" }.joined()]
-                               + cells.map { "| " + $0.joined(separator: " | ") + " |" }).joined(separator: "\n"))
-            case .csv: Terminal.line(([header] + cells).map { $0.map(Export.csvField).joined(separator: ",") }.joined(separator: "\n"))
-            case .json:
+            if format == .json {
                 Terminal.line(JSONValue.array(rows.map { r in
                     ["hash": .string(r.record.hash), "params": .object(r.params.filter { keys.contains($0.key) }),
                      "metrics": .object(Dictionary(uniqueKeysWithValues: metrics.map { m in
                          (m, ["final": r.summaries[m]?.final.map(JSONValue.number) ?? .null,
-                              "best": r.summaries[m]?.best(maximize: !m.hasSuffix("loss")).map(JSONValue.number) ?? .null])
+                              "best": r.summaries[m]?.best(maximize: Metric.maximized(m)).map(JSONValue.number) ?? .null])
                      }))]
                 }).canonical)
+                return
+            }
+            Compare.print(header: header, cells: cells, format: format)
+            if format == .table && !noChart, let charted = chart ?? metrics.first {
+                Terminal.line("")
+                Terminal.line(try Compare.chart(charted, of: rows, keys: keys, tracker: tracker).joined(separator: "\n"))
             }
         }
+    }
+
+    static func print(header: [String], cells: [[String]], format: Format) {
+        switch format {
+        case .table, .json: Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
+        case .markdown:
+            Terminal.line((["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in " --- |" }.joined()]
+                           + cells.map { "| " + $0.joined(separator: " | ") + " |" }).joined(separator: "\n"))
+        case .csv: Terminal.line(([header] + cells).map { $0.map(Export.csvField).joined(separator: ",") }.joined(separator: "\n"))
+        }
+    }
+
+    /// The chart of one metric's curves by epoch (by step if it has no end-of-epoch values),
+    /// for at most 8 runs: the best by the metric's final value when there are more.
+    static func chart(_ metric: String, of rows: [RunRow], keys: [String], tracker: Tracker, limit: Int = 8) throws -> [String] {
+        let maximize = Metric.maximized(metric)
+        var picked = rows
+        var title = metric
+        if rows.count > limit {
+            let ranked = rows.compactMap { r in r.summaries[metric]?.final.map { (row: r, key: maximize ? -$0 : $0) } }.sorted { $0.key < $1.key }
+            picked = ranked.prefix(limit).map(\.row)
+            title += "  (the \(picked.count) best of \(rows.count) runs)"
+        }
+        let history = try tracker.history(runs: picked.map(\.record.hash), keys: [metric])
+        let byEpoch = picked.contains { (history[$0.record.hash]?[metric] ?? []).contains { $0.scope == "epoch" } }
+        let series = picked.map { r in
+            let points = (history[r.record.hash]?[metric] ?? []).filter { $0.scope == (byEpoch ? "epoch" : "step") }
+                .compactMap { p in p.value.map { (x: Double(byEpoch ? p.epoch : p.step), y: $0) } }
+            let label = ([String(r.record.hash.prefix(12))] + keys.map { k in "\(k.split(separator: ".").last!)=\(r.params[k].map(Table.cell) ?? "-")" })
+                .joined(separator: "  ")
+            return Chart.Series(label: label, points: points)
+        }
+        return Chart.render(title: title, xLabel: byEpoch ? "epoch" : "step", series: series, width: min(Terminal.width, 100), color: Chart.colorsWanted)
     }
 }

@@ -12,6 +12,8 @@ struct List: ParsableCommand {
               cairn ls
               cairn ls --sweep 8a87f2 --sort val_accuracy --limit 5
               cairn ls --where 'train.lr < 0.01 and val_accuracy >= 0.9' --status completed --json
+              cairn ls --where 'tag = "baseline"'
+              cairn ls --sweep 8a87f2 --aggregate seed --sort val_accuracy
             """)
 
     @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
@@ -21,6 +23,7 @@ struct List: ParsableCommand {
     var filter: String?
     @Option(help: "Sort by a param or metric (metrics: best first by their goal; loss is minimised).") var sort: String?
     @Option(help: "At most this many runs.") var limit: Int?
+    @Option(help: "Group runs that differ only in their seeds (one line per group: n, mean ± std).") var aggregate: Aggregation?
     @Flag(help: "Print the runs as one JSON array.") var json = false
     @OptionGroup var store: StoreOptions
 
@@ -42,25 +45,39 @@ struct List: ParsableCommand {
             } catch let e as Tracker.StoreError {
                 throw Failure.badInput(e.description)
             }
+            let metrics = ["val_accuracy", "test_accuracy", "val_loss"].filter { m in rows.contains { $0.summaries[m] != nil } }
+            if aggregate != nil {
+                var groups = SeedGroup.group(rows)
+                if let sort, rows.contains(where: { $0.summaries[sort] != nil }) {
+                    let sign = Metric.maximized(sort) ? -1.0 : 1.0
+                    groups.sort { (a, b) in (a.final(sort).map { $0.mean * sign } ?? .infinity) < (b.final(sort).map { $0.mean * sign } ?? .infinity) }
+                }
+                if json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
+                let (header, cells) = SeedGroup.table(groups, metrics: metrics)
+                Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
+                Terminal.line("\(groups.count) group\(groups.count == 1 ? "" : "s") of \(rows.count) runs (mean ± std over seeds)")
+                return
+            }
             if json {
                 Terminal.line(JSONValue.array(rows.map(Export.json)).canonical)
                 return
             }
             // Only the params that vary across the listed runs.
-            let keys = Set(rows.flatMap(\.params.keys)).sorted().filter { k in Set(rows.map { $0.params[k]?.canonical ?? "" }).count > 1 }
-            let metrics = ["val_accuracy", "test_accuracy", "val_loss"].filter { m in rows.contains { $0.summaries[m] != nil } }
+            let keys = Table.varying(rows.map(\.params))
+            let tagged = rows.contains { !$0.tags.isEmpty }
             var header = ["run", "status"] + keys.map { String($0.split(separator: ".").last!) }
             for m in metrics { header += [m, "best"] }
             header.append("time")
+            if tagged { header.append("tags") }
             let table = rows.map { r -> [String] in
                 var cells = [String(r.record.hash.prefix(12)), r.record.status.rawValue] + keys.map { r.params[$0].map(Table.cell) ?? "" }
                 for m in metrics {
                     let s = r.summaries[m]
-                    cells += [s?.final.map { String(format: "%.4f", $0) } ?? "-",
-                              s?.best(maximize: !m.hasSuffix("loss")).map { String(format: "%.4f", $0) } ?? "-"]
+                    cells += [s?.final.map { Table.decimal($0) } ?? "-", s?.best(maximize: Metric.maximized(m)).map { Table.decimal($0) } ?? "-"]
                 }
                 let seconds = zip([r.record.startedAt], [r.record.finishedAt]).compactMap { a, b in a.flatMap { a in b.map { $0.timeIntervalSince(a) } } }.first
-                cells.append(seconds.map { String(format: "%.1fs", $0) } ?? "-")
+                cells.append(seconds.map { Table.decimal($0, places: 1) + "s" } ?? "-")
+                if tagged { cells.append(r.tags.joined(separator: ",")) }
                 return cells
             }
             Terminal.line(Table.fit(header: header, rows: table, width: Terminal.width))
@@ -107,6 +124,8 @@ struct Show: ParsableCommand {
             }
             let r = row.record
             var lines = ["run \(r.hash)", "  name      \(r.name)", "  status    \(r.status.rawValue)  (attempts \(r.attempts))"]
+            if !row.tags.isEmpty { lines.append("  tags      \(row.tags.joined(separator: ", "))") }
+            if let note = r.note { lines.append("  note      " + note.replacingOccurrences(of: "\n", with: "\n            ")) }
             if let e = r.error { lines.append("  error     " + e.replacingOccurrences(of: "\n", with: "\n            ")) }
             if let p = provenance {
                 lines.append("  cairn     \(p.cairnVersion), numerics version \(p.numericsVersion), Swift \(p.swiftVersion)\(p.gitCommit.map { ", commit \($0.prefix(12))" } ?? "")")
@@ -120,7 +139,7 @@ struct Show: ParsableCommand {
                 let points = (history[k] ?? []).filter { $0.scope == "epoch" }.compactMap(\.value)
                 // Machine metrics (seconds, samples/s, memory) have no "best".
                 let f = s.final.map { String(format: abs($0) >= 1e5 ? "%9.3g" : "%9.4f", $0) } ?? "        -"
-                let b = s.kind == "model" ? s.best(maximize: !k.hasSuffix("loss")).map { String(format: "%9.4f", $0) } ?? "        -" : "        -"
+                let b = s.kind == "model" ? s.best(maximize: Metric.maximized(k)).map { String(format: "%9.4f", $0) } ?? "        -" : "        -"
                 lines.append("  \(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(f) \(b)   \(Sparkline.render(points))")
             }
             lines.append("\ncheckpoints")

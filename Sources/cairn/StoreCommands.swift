@@ -1,6 +1,7 @@
 import ArgumentParser
 import Determinism
 import Foundation
+import Planner
 import Tracker
 
 /// `--store`, shared by every command that reads or writes a store.
@@ -100,29 +101,79 @@ struct GC: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export runs: params and summary metrics (csv, json) or full metric histories (jsonl).",
+        abstract: "Export runs: params and summary metrics (csv, json), full metric histories (jsonl), or a bundle for another store.",
         discussion: """
+            A bundle (--bundle FILE) holds the runs' records, event logs and checkpoint objects in \
+            one gzip file; `cairn import FILE` adds them to another store, verifying every hash, \
+            and `cairn reproduce <hash>` then works there from the hash alone.
+
             Examples:
               cairn export --format csv > runs.csv
               cairn export --format json --where 'val_accuracy > 0.9'
               cairn export --format jsonl --sweep 8a87f2 > histories.jsonl
+              cairn export --format csv --sweep 8a87f2 --aggregate seed
+              cairn export --bundle best.cairn 3f2a9c1b 7d51f6a2
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, jsonl }
 
+    @Argument(help: "Runs to export (hashes or unique prefixes); default: all, or those --sweep and --where select.")
+    var runs: [String] = []
     @OptionGroup var store: StoreOptions
     @Option(help: "csv or json: one row per run with params and each metric's final, min and max; jsonl: one line per run with every metric point.")
     var format: Format = .csv
     @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
     @Option(name: .customLong("where"), help: ArgumentHelp("Only runs matching this filter, e.g. 'train.lr < 0.01 and val_accuracy > 0.9'.", valueName: "expr"))
     var filter: String?
+    @Option(help: "Group runs that differ only in their seeds: n, mean and std of each metric's final value (csv, json).")
+    var aggregate: Aggregation?
+    @Option(help: ArgumentHelp("Write the runs and their objects into this bundle file instead.", valueName: "file")) var bundle: String?
 
     func run() throws {
         try guarded {
             let tracker = try store.open()
-            let rows: [RunRow]
-            do { rows = try tracker.runs(RunQuery(sweep: sweep, filter: filter, sort: nil)) } catch let e as Filter.ParseError {
+            var rows: [RunRow]
+            do {
+                rows = try tracker.runs(RunQuery(sweep: sweep, filter: filter, sort: nil))
+                if !runs.isEmpty {
+                    let wanted = try runs.map { try StoreOptions.resolve($0, in: tracker) }
+                    rows = wanted.compactMap { h in rows.first { $0.record.hash == h } }
+                }
+            } catch let e as Filter.ParseError {
                 throw Failure.badInput(e.description)
+            } catch let e as Tracker.StoreError {
+                throw Failure.badInput(e.description)
+            }
+            if let bundle {
+                guard aggregate == nil else { throw Failure.badInput("--aggregate does not apply to a bundle: it moves runs as they are") }
+                let bytes: [UInt8]
+                do { bytes = try tracker.exportBundle(runs: rows.map(\.record.hash)) } catch let e as Tracker.StoreError {
+                    throw Failure.badInput(e.description)
+                }
+                try Export.writeAtomically(bytes, to: bundle)
+                Terminal.line("wrote \(rows.count) run\(rows.count == 1 ? "" : "s") to \(bundle) (\(bytes.count) bytes); add them to another store with: cairn import \(bundle)")
+                return
+            }
+            if aggregate != nil {
+                let groups = SeedGroup.group(rows)
+                let metrics = Set(rows.flatMap { $0.summaries.filter { $0.value.kind == "model" }.keys }).sorted()
+                switch format {
+                case .jsonl: throw Failure.badInput("--aggregate gives one row per group: use --format csv or json")
+                case .json: Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical)
+                case .csv:
+                    let keys = Set(groups.flatMap(\.params.keys)).sorted()
+                    var lines = [(keys + ["n"] + metrics.flatMap { ["\($0).mean", "\($0).std", "\($0).n"] }).map(Export.csvField).joined(separator: ",")]
+                    for g in groups {
+                        var fields = keys.map { g.params[$0].map(Export.csvValue) ?? "" } + [String(g.runs.count)]
+                        for m in metrics {
+                            let s = g.final(m)
+                            fields += [s.map { JSONValue.ecmaScriptString($0.mean) } ?? "", s?.std.map { JSONValue.ecmaScriptString($0) } ?? "", s.map { String($0.n) } ?? "0"]
+                        }
+                        lines.append(fields.map(Export.csvField).joined(separator: ","))
+                    }
+                    Terminal.line(lines.joined(separator: "\n"))
+                }
+                return
             }
             switch format {
             case .json: Terminal.line(JSONValue.array(rows.map(Export.json)).canonical)
@@ -146,7 +197,7 @@ struct Export: ParsableCommand {
                     .map(Export.csvField).joined(separator: ",")]
                 for r in rows {
                     var fields = [r.record.hash, r.record.name, r.record.status.rawValue]
-                    fields += paramKeys.map { r.params[$0].map { if case .string(let s) = $0 { return s }; return $0.canonical } ?? "" }
+                    fields += paramKeys.map { r.params[$0].map(Export.csvValue) ?? "" }
                     for k in metricKeys {
                         let s = r.summaries[k]
                         fields += [s?.final, s?.min, s?.max].map { $0.map { JSONValue.ecmaScriptString($0) } ?? "" }
@@ -158,9 +209,24 @@ struct Export: ParsableCommand {
         }
     }
 
+    /// A param in a CSV cell: strings bare, anything else as JSON.
+    static func csvValue(_ v: JSONValue) -> String { if case .string(let s) = v { return s }; return v.canonical }
+
+    /// Writes a file so that it is absent or complete, never half-written.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw Failure(message: "\(path): cannot write: \(String(cString: strerror(errno)))", code: 1)
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw Failure(message: "\(path): cannot write: \(String(cString: strerror(errno)))", code: 1)
+        }
+    }
+
     static func json(_ r: RunRow) -> JSONValue {
         ["hash": .string(r.record.hash), "name": .string(r.record.name), "status": .string(r.record.status.rawValue),
-         "params": .object(r.params),
+         "params": .object(r.params), "tags": .array(r.tags.map(JSONValue.string)), "note": r.record.note.map(JSONValue.string) ?? .null,
          "metrics": .object(r.summaries.mapValues { s in
              ["final": s.final.map { .number($0) } ?? .null, "min": s.min.map { .number($0) } ?? .null,
               "max": s.max.map { .number($0) } ?? .null, "kind": .string(s.kind)]
@@ -187,6 +253,122 @@ struct Ingest: ParsableCommand {
         try guarded {
             let (runs, events) = try store.open().ingestAll(batchLines: batchLines)
             Terminal.line("ingested \(events) events of \(runs) runs")
+        }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add the runs of a bundle (made by `cairn export --bundle`) to this store, verifying every hash.",
+        discussion: """
+            Every object's bytes are checked against its name and every run's config against its \
+            hash before anything is written; a bundle that fails a check adds nothing. Runs the \
+            store already has as results are left as they are.
+
+            Example (on the other machine):
+              cairn import best.cairn
+              cairn reproduce 3f2a9c1b
+            """)
+
+    @Argument(help: "The bundle file.") var file: String
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print the result as one JSON object.") var json = false
+
+    func run() throws {
+        try guarded {
+            guard let data = FileManager.default.contents(atPath: file) else { throw Failure.badInput("\(file): cannot read it") }
+            let tracker = try store.open()
+            let result: RunBundle.ImportResult
+            do {
+                result = try tracker.importBundle([UInt8](data), origin: file) { record in
+                    RunSpec.hash(storedConfig: record.config, datasetSHA256: record.datasetSHA256, numericsVersion: record.numericsVersion) == record.hash
+                }
+            } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
+            if json {
+                Terminal.line(JSONValue.object(["imported": .array(result.imported.map(JSONValue.string)), "present": .array(result.present.map(JSONValue.string)),
+                                                "objects": .number(Double(result.objects))]).canonical)
+                return
+            }
+            for h in result.imported { Terminal.line("imported  \(h)") }
+            for h in result.present { Terminal.line("present   \(h)  (already in \(store.path))") }
+            Terminal.line("\(result.imported.count) run\(result.imported.count == 1 ? "" : "s") imported, \(result.present.count) already present, \(result.objects) object\(result.objects == 1 ? "" : "s") added")
+            if let first = result.imported.first { Terminal.line("reproduce one with: cairn reproduce \(first.prefix(12))") }
+        }
+    }
+}
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm",
+        abstract: "Remove runs from the store's index, with their event logs and outputs.",
+        discussion: """
+            Checkpoint objects may be shared between runs, so they stay until `cairn gc --apply` \
+            finds them unreferenced. A removed run planned again (by a sweep) trains afresh. \
+            Runs that are queued or running cannot be removed.
+
+            Examples:
+              cairn rm 3f2a9c1b
+              cairn rm 3f2a9c1b 7d51f6a2 && cairn gc --apply
+            """)
+
+    @Argument(help: "Runs to remove (hashes or unique prefixes).") var runs: [String]
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print the removed hashes as one JSON array.") var json = false
+
+    func run() throws {
+        try guarded {
+            let tracker = try store.open()
+            // Every name is resolved before anything is removed: one bad prefix removes nothing.
+            let hashes = try runs.map { try StoreOptions.resolve($0, in: tracker) }
+            for r in try tracker.runs(hashes) where r.status == .running || r.status == .queued {
+                throw Failure.badInput("run \(r.hash.prefix(12)) is \(r.status.rawValue); stop its sweep first (Ctrl-C), then remove it")
+            }
+            try tracker.remove(runs: hashes)
+            if json { Terminal.line(JSONValue.array(hashes.map(JSONValue.string)).canonical); return }
+            for h in hashes { Terminal.line("removed  \(h)") }
+            Terminal.line("\(hashes.count) run\(hashes.count == 1 ? "" : "s") removed; their checkpoint objects stay until `cairn gc --apply`")
+        }
+    }
+}
+
+struct Tag: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label a run with tags and a note; without names, show its tags and note.",
+        discussion: """
+            Tags are short names (letters, digits, . _ - /); find tagged runs with \
+            `cairn ls --where 'tag = "baseline"'`. A note is free text, shown by `cairn show`.
+
+            Examples:
+              cairn tag 3f2a9c1b baseline paper-fig-2
+              cairn tag 3f2a9c1b --note "best lr before the warm-up change"
+              cairn tag 3f2a9c1b --remove paper-fig-2
+              cairn tag 3f2a9c1b
+            """)
+
+    @Argument(help: "The run (hash or unique prefix).") var hash: String
+    @Argument(help: "Tags to add.") var names: [String] = []
+    @Option(help: ArgumentHelp("A tag to remove. Repeatable.", valueName: "name")) var remove: [String] = []
+    @Option(help: "Set the run's note (an empty string clears it).") var note: String?
+    @Flag(help: "Print the run's tags and note as one JSON object.") var json = false
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try guarded {
+            let tracker = try store.open()
+            let hash = try StoreOptions.resolve(self.hash, in: tracker)
+            do {
+                if !names.isEmpty || !remove.isEmpty { try tracker.tag(runs: [hash], add: names, remove: remove) }
+                if let note { try tracker.setNote(run: hash, note.isEmpty ? nil : note) }
+            } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
+            let tags = try tracker.tags(run: hash), current = try tracker.run(hash)?.note
+            if json {
+                Terminal.line(JSONValue.object(["hash": .string(hash), "tags": .array(tags.map(JSONValue.string)),
+                                                "note": current.map(JSONValue.string) ?? .null]).canonical)
+                return
+            }
+            Terminal.line("\(hash.prefix(12))  tags: \(tags.isEmpty ? "(none)" : tags.joined(separator: ", "))")
+            if let current { Terminal.line("              note: \(current)") }
         }
     }
 }

@@ -95,6 +95,27 @@ import Testing
         #expect(try reopened.db.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 
+    @Test func migratesAStoreOfThePreviousSchema() throws {
+        // A store as Cairn left it before tags and notes: only the first migration applied.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-v1-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: "\(dir)/cairn.sqlite")
+        try Schema.migrator.migrate(old, upTo: Schema.migrator.migrations[0])
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (hash, name, status, config, numericsVersion, datasetSHA256, createdAt)
+                VALUES ('ab12', 'old', 'completed', '{}', 2, 'd', '2026-01-01 00:00:00')
+                """)
+        }
+        try old.close()
+        let t = try Tracker(directory: dir)
+        #expect(try t.db.read { db in try Schema.migrator.appliedIdentifiers(db) } == Set(Schema.migrator.migrations))
+        #expect(try t.run("ab12")?.note == nil && t.run("ab12")?.status == .completed)
+        try t.tag(runs: ["ab12"], add: ["kept"])
+        try t.setNote(run: "ab12", "from v1")
+        #expect(try t.runs().first?.tags == ["kept"] && t.run("ab12")?.note == "from v1")
+    }
+
     @Test func prefixesResolveOrListCandidates() throws {
         let t = try freshStore()
         try t.record(sweep: nil, runs: (1...40).map { planned($0) })

@@ -1,0 +1,237 @@
+import Codecs
+import Determinism
+import Foundation
+import GRDB
+
+/// A bundle moves runs between stores in one file: gzip-compressed JSON Lines, so
+/// `zcat bundle | head -1` shows what it holds. The first line is the header; then one line
+/// per sweep, one per run (its record, params, tags, sweep memberships, event log and
+/// output) and one per object (its uncompressed bytes, base64).
+///
+/// A run travels as its event log, not as index rows: importing records the run and ingests
+/// the log, the same path a sweep's results take, so the other store's index is built by
+/// the code that builds every index. Everything is verified before anything is written:
+/// every object's bytes against its name, every run's config against its hash, every
+/// checkpoint an event log names against the bundle and the store.
+public enum RunBundle {
+    public static let formatVersion = 1
+
+    struct Header: Codable { var cairn_bundle: Int; var runs: Int; var objects: Int }
+    struct Membership: Codable { var sweep: String; var position: Int }
+    struct Run: Codable {
+        var record: RunRecord
+        var params: [String: JSONValueBox]
+        var tags: [String]
+        var sweeps: [Membership]
+        var events: String
+        var output: String?
+    }
+    struct Object: Codable { var sha256: String; var bytes: Data }
+    struct Line: Codable {
+        var header: Header?
+        var sweep: SweepRecord?
+        var run: Run?
+        var object: Object?
+    }
+
+    public struct ImportResult: Sendable, Equatable {
+        /// Runs added to the store.
+        public var imported: [String] = []
+        /// Runs the store already had as results; left as they were.
+        public var present: [String] = []
+        public var objects = 0
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }
+}
+
+/// JSONValue through Codable (params keep their types across the move).
+struct JSONValueBox: Codable {
+    let value: JSONValue
+    init(_ value: JSONValue) { self.value = value }
+    init(from decoder: Decoder) throws { value = try JSONValue(from: decoder) }
+    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
+}
+
+extension Tracker {
+    /// The bundle of these runs (full hashes): gzip-compressed JSON Lines. Runs still queued
+    /// or running cannot be bundled: their logs are not finished.
+    public func exportBundle(runs hashes: [String]) throws -> [UInt8] {
+        let records = try runs(hashes)
+        var lines: [RunBundle.Line] = []
+        var sweeps: [String: SweepRecord] = [:]
+        var objectHashes: [String] = []
+        for var record in records {
+            guard record.status != .running && record.status != .queued else {
+                throw StoreError("run \(record.hash.prefix(12)) is \(record.status.rawValue); bundle it when it has ended")
+            }
+            let id = record.id!
+            let (params, tags, memberships, checkpoints) = try db.read { db in
+                (try Row.fetchAll(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId = ?", arguments: [id])
+                    .map { r in ParamRecord(runId: r[0], key: r[1], type: r[2], number: r[3], text: r[4]) },
+                 try String.fetchAll(db, sql: "SELECT name FROM tag WHERE runId = ? ORDER BY name", arguments: [id]),
+                 try Row.fetchAll(db, sql: "SELECT sweep.id, sweepRun.position FROM sweepRun JOIN sweep ON sweep.id = sweepRun.sweepId WHERE runId = ?",
+                                  arguments: [id]).map { ($0[0] as Int64, $0[1] as Int) },
+                 try String.fetchAll(db, sql: "SELECT DISTINCT object FROM checkpoint WHERE runId = ? ORDER BY object", arguments: [id]))
+            }
+            var bundled: [RunBundle.Membership] = []
+            for (sweepId, position) in memberships {
+                guard let sweep = try db.read({ db in try SweepRecord.fetchOne(db, key: sweepId) }) else { continue }
+                sweeps[sweep.hash] = sweep
+                bundled.append(.init(sweep: sweep.hash, position: position))
+            }
+            let events: String
+            if let data = FileManager.default.contents(atPath: eventLogPath(record.hash)) {
+                events = String(decoding: data, as: UTF8.self)
+            } else if record.status == .planned {
+                events = ""
+            } else {
+                throw StoreError("run \(record.hash.prefix(12)): its event log \(eventLogPath(record.hash)) is missing")
+            }
+            let output = FileManager.default.contents(atPath: logPath(record.hash)).map { String(decoding: $0, as: UTF8.self) }
+            record.id = nil
+            record.ingestedBytes = 0
+            lines.append(.init(run: .init(record: record, params: Dictionary(params.map { ($0.key, JSONValueBox($0.json)) }, uniquingKeysWith: { a, _ in a }), tags: tags, sweeps: bundled,
+                                          events: events, output: output)))
+            objectHashes += checkpoints
+        }
+        var seen = Set<String>()
+        var objectLines: [RunBundle.Line] = []
+        for hash in objectHashes where seen.insert(hash).inserted {
+            objectLines.append(.init(object: .init(sha256: hash, bytes: Data(try objects.get(hash)))))
+        }
+        let header = RunBundle.Line(header: .init(cairn_bundle: RunBundle.formatVersion, runs: lines.count, objects: objectLines.count))
+        let all = [header] + sweeps.values.sorted { $0.hash < $1.hash }.map { var s = $0; s.id = nil; return RunBundle.Line(sweep: s) } + lines + objectLines
+        var out = [UInt8]()
+        let encoder = RunBundle.encoder
+        for line in all {
+            out += try encoder.encode(line)
+            out.append(0x0A)
+        }
+        return try Gzip.compress(out, level: 6)
+    }
+
+    /// Adds a bundle's runs to this store. `runHashIsValid` checks a run's config against its
+    /// hash (the rule lives with the planner). Verifies everything first, then writes objects,
+    /// then each run: recorded, its event log written (atomically) and ingested. Runs the store
+    /// already has as results stay as they are; other runs of the same hash are replaced.
+    public func importBundle(_ bytes: [UInt8], origin: String, runHashIsValid: (RunRecord) -> Bool) throws -> RunBundle.ImportResult {
+        func bad(_ message: String) -> StoreError { StoreError("\(origin): \(message)") }
+        guard Gzip.isGzip(bytes), let text = try? Gzip.decompress(bytes) else { throw bad("not a Cairn bundle (not gzip data)") }
+        let decoder = RunBundle.decoder
+        var sweeps: [String: SweepRecord] = [:], runs: [RunBundle.Run] = [], bundled: [String: [UInt8]] = [:]
+        var lineNumber = 0, header: RunBundle.Header?
+        for slice in text.split(separator: 0x0A) {
+            lineNumber += 1
+            let line: RunBundle.Line
+            do { line = try decoder.decode(RunBundle.Line.self, from: Data(slice)) } catch {
+                throw bad("line \(lineNumber) is not a bundle entry")
+            }
+            if lineNumber == 1 {
+                guard let h = line.header else { throw bad("not a Cairn bundle (no header)") }
+                guard h.cairn_bundle <= RunBundle.formatVersion else {
+                    throw bad("bundle format \(h.cairn_bundle) is newer than this Cairn reads (\(RunBundle.formatVersion))")
+                }
+                header = h
+            } else if let s = line.sweep {
+                sweeps[s.hash] = s
+            } else if let r = line.run {
+                guard runHashIsValid(r.record) else {
+                    throw bad("run \(r.record.hash.prefix(12)): its config does not hash to its name (the bundle was altered)")
+                }
+                runs.append(r)
+            } else if let o = line.object {
+                let bytes = [UInt8](o.bytes)
+                guard sha256Hex([bytes]) == o.sha256 else { throw bad("object \(o.sha256) is corrupt: its bytes do not hash to its name") }
+                bundled[o.sha256] = bytes
+            }
+        }
+        guard let header, header.runs == runs.count, header.objects == bundled.count else {
+            throw bad("the bundle is incomplete (its header promises more than it holds)")
+        }
+        // Every checkpoint an event log names must come with the bundle or be here already.
+        for r in runs {
+            for raw in r.events.utf8.split(separator: 0x0A) {
+                let event = try Array(raw).withUnsafeBufferPointer { buffer in
+                    do { return try RunEvent.parse(buffer) } catch { throw bad("run \(r.record.hash.prefix(12)): its event log has an invalid line") }
+                }
+                if case .checkpoint(let c) = event, bundled[c.object] == nil, !objects.contains(c.object) {
+                    throw bad("run \(r.record.hash.prefix(12)) names checkpoint object \(c.object), which is neither in the bundle nor in \(directory)")
+                }
+            }
+        }
+
+        var result = RunBundle.ImportResult()
+        for (hash, bytes) in bundled.sorted(by: { $0.key < $1.key }) where !objects.contains(hash) {
+            _ = try objects.put(bytes)
+            result.objects += 1
+        }
+        for r in runs {
+            let hash = r.record.hash
+            if let existing = try run(hash) {
+                if existing.status.isResult {
+                    result.present.append(hash)
+                    try joinSweeps(r, sweeps)
+                    continue
+                }
+                try removeRows([hash])
+            }
+            var fresh = r.record
+            fresh.id = nil
+            fresh.status = .planned
+            fresh.ingestedBytes = 0
+            try record(sweep: nil, runs: [PlannedRun(record: fresh, params: r.params.mapValues(\.value))])
+            try write(r.events, to: eventLogPath(hash))
+            if let output = r.output { try write(output, to: logPath(hash)) }
+            try ingest(run: hash)
+            let imported = r.record
+            try update(run: hash) { run in
+                run.exitCode = imported.exitCode
+                run.signal = imported.signal
+                run.note = imported.note
+                run.createdAt = imported.createdAt
+                if run.status == .planned { run.status = imported.status }  // a run with no log
+            }
+            try tag(runs: [hash], add: r.tags)
+            try joinSweeps(r, sweeps)
+            result.imported.append(hash)
+        }
+        return result
+    }
+
+    private func joinSweeps(_ run: RunBundle.Run, _ sweeps: [String: SweepRecord]) throws {
+        try db.write { db in
+            guard let runId = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE hash = ?", arguments: [run.record.hash]) else { return }
+            for m in run.sweeps {
+                guard var sweep = sweeps[m.sweep] else { continue }
+                if let existing = try SweepRecord.filter(Column("hash") == sweep.hash).fetchOne(db) {
+                    sweep = existing
+                } else {
+                    sweep.id = nil
+                    try sweep.insert(db)
+                }
+                try SweepRunRecord(sweepId: sweep.id!, runId: runId, position: m.position).insert(db, onConflict: .ignore)
+            }
+        }
+    }
+
+    /// Writes a file so that it is either absent or complete: a temporary file, renamed.
+    private func write(_ text: String, to path: String) throws {
+        let temporary = path + ".import-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw StoreError("\(temporary): cannot write")
+        }
+        guard rename(temporary, path) == 0 else { throw StoreError("\(path): cannot write: \(String(cString: strerror(errno)))") }
+    }
+}
