@@ -20,7 +20,7 @@ public enum RunBundle {
     struct Membership: Codable { var sweep: String; var position: Int }
     struct Run: Codable {
         var record: RunRecord
-        var params: [String: JSONValueBox]
+        var params: [String: JSONValue]
         var tags: [String]
         var sweeps: [Membership]
         var events: String
@@ -56,14 +56,6 @@ public enum RunBundle {
     }
 }
 
-/// JSONValue through Codable (params keep their types across the move).
-struct JSONValueBox: Codable {
-    let value: JSONValue
-    init(_ value: JSONValue) { self.value = value }
-    init(from decoder: Decoder) throws { value = try JSONValue(from: decoder) }
-    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
-}
-
 extension Tracker {
     /// The bundle of these runs (full hashes): gzip-compressed JSON Lines. Runs still queued
     /// or running cannot be bundled: their logs are not finished.
@@ -81,13 +73,12 @@ extension Tracker {
                 (try Row.fetchAll(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId = ?", arguments: [id])
                     .map { r in ParamRecord(runId: r[0], key: r[1], type: r[2], number: r[3], text: r[4]) },
                  try String.fetchAll(db, sql: "SELECT name FROM tag WHERE runId = ? ORDER BY name", arguments: [id]),
-                 try Row.fetchAll(db, sql: "SELECT sweep.id, sweepRun.position FROM sweepRun JOIN sweep ON sweep.id = sweepRun.sweepId WHERE runId = ?",
-                                  arguments: [id]).map { ($0[0] as Int64, $0[1] as Int) },
+                 try Row.fetchAll(db, sql: "SELECT sweep.*, sweepRun.position FROM sweepRun JOIN sweep ON sweep.id = sweepRun.sweepId WHERE runId = ?",
+                                  arguments: [id]).map { (try SweepRecord(row: $0), $0["position"] as Int) },
                  try String.fetchAll(db, sql: "SELECT DISTINCT object FROM checkpoint WHERE runId = ? ORDER BY object", arguments: [id]))
             }
             var bundled: [RunBundle.Membership] = []
-            for (sweepId, position) in memberships {
-                guard let sweep = try db.read({ db in try SweepRecord.fetchOne(db, key: sweepId) }) else { continue }
+            for (sweep, position) in memberships {
                 sweeps[sweep.hash] = sweep
                 bundled.append(.init(sweep: sweep.hash, position: position))
             }
@@ -102,7 +93,7 @@ extension Tracker {
             let output = FileManager.default.contents(atPath: logPath(record.hash)).map { String(decoding: $0, as: UTF8.self) }
             record.id = nil
             record.ingestedBytes = 0
-            lines.append(.init(run: .init(record: record, params: Dictionary(params.map { ($0.key, JSONValueBox($0.json)) }, uniquingKeysWith: { a, _ in a }), tags: tags, sweeps: bundled,
+            lines.append(.init(run: .init(record: record, params: Dictionary(params.map { ($0.key, $0.json) }, uniquingKeysWith: { a, _ in a }), tags: tags, sweeps: bundled,
                                           events: events, output: output)))
             objectHashes += checkpoints
         }
@@ -191,9 +182,9 @@ extension Tracker {
             fresh.id = nil
             fresh.status = .planned
             fresh.ingestedBytes = 0
-            try record(sweep: nil, runs: [PlannedRun(record: fresh, params: r.params.mapValues(\.value))])
-            try write(r.events, to: eventLogPath(hash))
-            if let output = r.output { try write(output, to: logPath(hash)) }
+            try record(sweep: nil, runs: [PlannedRun(record: fresh, params: r.params)])
+            try writeAtomically(Array(r.events.utf8), to: eventLogPath(hash))
+            if let output = r.output { try writeAtomically(Array(output.utf8), to: logPath(hash)) }
             try ingest(run: hash)
             let imported = r.record
             try update(run: hash) { run in
@@ -226,12 +217,18 @@ extension Tracker {
         }
     }
 
-    /// Writes a file so that it is either absent or complete: a temporary file, renamed.
-    private func write(_ text: String, to path: String) throws {
-        let temporary = path + ".import-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw StoreError("\(temporary): cannot write")
-        }
-        guard rename(temporary, path) == 0 else { throw StoreError("\(path): cannot write: \(String(cString: strerror(errno)))") }
+}
+
+/// Writes a file so that it is either absent or complete, never half-written: a temporary
+/// file beside it, renamed into place.
+public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let temporary = path + ".partial-\(getpid())"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+        throw Tracker.StoreError("\(path): cannot write: \(String(cString: strerror(errno)))")
+    }
+    guard rename(temporary, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw Tracker.StoreError("\(path): cannot write: \(reason)")
     }
 }

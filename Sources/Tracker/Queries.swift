@@ -32,7 +32,11 @@ public struct RunQuery: Sendable {
     public var sort: String?
     public var descending = false
     public var limit: Int?
-    public init(sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false, limit: Int? = nil) {
+    /// Only these runs (full hashes), listed in this order unless `sort` is given.
+    public var hashes: [String]?
+    public init(sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false,
+                limit: Int? = nil, hashes: [String]? = nil) {
+        self.hashes = hashes
         self.sweep = sweep
         self.statuses = statuses
         self.filter = filter
@@ -90,6 +94,7 @@ extension Tracker {
                 request = request.filter(sql: "id IN (SELECT runId FROM sweepRun WHERE sweepId = ?)", arguments: [id])
             }
             if !q.statuses.isEmpty { request = request.filter(q.statuses.map(\.rawValue).contains(Column("status"))) }
+            if let hashes = q.hashes { request = request.filter(hashes.contains(Column("hash"))) }
             var names: Filter.Names?
             func knownNames() throws -> Filter.Names {
                 if let names { return names }
@@ -124,7 +129,7 @@ extension Tracker {
                 request = request.order(Column("createdAt"), Column("id"))
             }
             if let limit = q.limit { request = request.limit(limit) }
-            let records = try RunRecord.fetchAll(db, rows: try Row.fetchCursor(db, request.select(RunRecord.columns)))
+            let records = try RunRecord.fetchAll(db, rows: try Row.fetchCursor(db, request.select(RunRecord.columns.map { Column($0) })))
             let ids = records.compactMap(\.id)
             // Rows decoded by hand: Codable costs more than the query for thousands of rows.
             var params: [Int64: [String: JSONValue]] = [:]
@@ -145,7 +150,10 @@ extension Tracker {
             let tagRows = try Row.fetchCursor(db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
                                               arguments: [jsonList(ids)])
             while let r = try tagRows.next() { tags[r[0], default: []].append(r[1]) }
-            return records.map { RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? []) }
+            let rows = records.map { RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? []) }
+            guard let hashes = q.hashes, q.sort == nil else { return rows }
+            let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })
+            return hashes.compactMap { byHash[$0] }
         }
     }
 

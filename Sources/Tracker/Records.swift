@@ -43,8 +43,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// The columns `fetchAll(_:rows:)` reads, in its order.
-    nonisolated(unsafe) static let columns: [any SQLSelectable] = ["id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
-                                               "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note"].map { Column($0) }
+    static let columns = ["id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
+                          "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note"]
 
     /// Records decoded by hand from rows of `columns`: Codable decoding costs more than the
     /// query when a listing reads a thousand runs.

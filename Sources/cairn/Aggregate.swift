@@ -68,6 +68,11 @@ struct SeedGroup {
         return (header, rows)
     }
 
+    /// The line under a table of groups.
+    static func caption(_ groups: [SeedGroup], runs: Int) -> String {
+        "\(groups.count) group\(groups.count == 1 ? "" : "s") of \(runs) runs (mean ± std over seeds)"
+    }
+
     static func json(_ groups: [SeedGroup], metrics: [String]) -> JSONValue {
         .array(groups.map { g in
             ["params": .object(g.params), "n": .number(Double(g.runs.count)), "runs": .array(g.runs.map { .string($0.record.hash) }),

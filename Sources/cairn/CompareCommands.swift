@@ -101,14 +101,12 @@ struct Compare: ParsableCommand {
         try guarded {
             let tracker = try store.open()
             guard !runs.isEmpty || sweep != nil else { throw Failure.badInput("name runs to compare, or --sweep S") }
-            var rows: [RunRow]
+            let rows: [RunRow]
             do {
                 if let sweep {
                     rows = try tracker.runs(RunQuery(sweep: sweep))
                 } else {
-                    let hashes = try runs.map { try StoreOptions.resolve($0, in: tracker) }
-                    let all = try tracker.runs(RunQuery(filter: hashes.map { "hash = \"\($0)\"" }.joined(separator: " or ")))
-                    rows = hashes.compactMap { h in all.first { $0.record.hash == h } }
+                    rows = try tracker.runs(RunQuery(hashes: try runs.map { try StoreOptions.resolve($0, in: tracker) }))
                 }
             } catch let e as Tracker.StoreError { throw Failure.badInput(e.description) }
             let metrics = metric.isEmpty
@@ -118,7 +116,7 @@ struct Compare: ParsableCommand {
                 if format == .json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
                 let (header, cells) = SeedGroup.table(groups, metrics: metrics)
                 Compare.print(header: header, cells: cells, format: format)
-                if format == .table { Terminal.line("\(groups.count) group\(groups.count == 1 ? "" : "s") of \(rows.count) runs (mean ± std over seeds)") }
+                if format == .table { Terminal.line(SeedGroup.caption(groups, runs: rows.count)) }
                 return
             }
             let keys = Table.varying(rows.map(\.params))

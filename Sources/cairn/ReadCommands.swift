@@ -36,7 +36,7 @@ struct List: ParsableCommand {
                 return v
             }
             let tracker = try store.open()
-            let descending = sort.map { !$0.hasSuffix("loss") && !["name", "hash", "status"].contains($0) } ?? false
+            let descending = sort.map { Metric.maximized($0) && !["name", "hash", "status"].contains($0) } ?? false
             let rows: [RunRow]
             do {
                 rows = try tracker.runs(RunQuery(sweep: sweep, statuses: statuses, filter: filter, sort: sort, descending: descending, limit: limit))
@@ -55,7 +55,7 @@ struct List: ParsableCommand {
                 if json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
                 let (header, cells) = SeedGroup.table(groups, metrics: metrics)
                 Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
-                Terminal.line("\(groups.count) group\(groups.count == 1 ? "" : "s") of \(rows.count) runs (mean ± std over seeds)")
+                Terminal.line(SeedGroup.caption(groups, runs: rows.count))
                 return
             }
             if json {
@@ -103,7 +103,7 @@ struct Show: ParsableCommand {
         try guarded {
             let tracker = try store.open()
             let full = try StoreOptions.resolve(hash, in: tracker)
-            guard let row = try tracker.runs(RunQuery(filter: "hash = \"\(full)\"")).first else { throw Failure(message: "no run \(full)", code: 1) }
+            guard let row = try tracker.runs(RunQuery(hashes: [full])).first else { throw Failure(message: "no run \(full)", code: 1) }
             let history = try tracker.history(runs: [full])[full] ?? [:]
             let checkpoints = try tracker.checkpoints(run: full)
             let provenance = try tracker.provenance(run: full)

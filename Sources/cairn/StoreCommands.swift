@@ -132,13 +132,10 @@ struct Export: ParsableCommand {
     func run() throws {
         try guarded {
             let tracker = try store.open()
-            var rows: [RunRow]
+            let rows: [RunRow]
             do {
-                rows = try tracker.runs(RunQuery(sweep: sweep, filter: filter, sort: nil))
-                if !runs.isEmpty {
-                    let wanted = try runs.map { try StoreOptions.resolve($0, in: tracker) }
-                    rows = wanted.compactMap { h in rows.first { $0.record.hash == h } }
-                }
+                let hashes = runs.isEmpty ? nil : try runs.map { try StoreOptions.resolve($0, in: tracker) }
+                rows = try tracker.runs(RunQuery(sweep: sweep, filter: filter, hashes: hashes))
             } catch let e as Filter.ParseError {
                 throw Failure.badInput(e.description)
             } catch let e as Tracker.StoreError {
@@ -150,7 +147,7 @@ struct Export: ParsableCommand {
                 do { bytes = try tracker.exportBundle(runs: rows.map(\.record.hash)) } catch let e as Tracker.StoreError {
                     throw Failure.badInput(e.description)
                 }
-                try Export.writeAtomically(bytes, to: bundle)
+                try writeAtomically(bytes, to: bundle)  // a failure to write exits 1 with its reason
                 Terminal.line("wrote \(rows.count) run\(rows.count == 1 ? "" : "s") to \(bundle) (\(bytes.count) bytes); add them to another store with: cairn import \(bundle)")
                 return
             }
@@ -211,18 +208,6 @@ struct Export: ParsableCommand {
 
     /// A param in a CSV cell: strings bare, anything else as JSON.
     static func csvValue(_ v: JSONValue) -> String { if case .string(let s) = v { return s }; return v.canonical }
-
-    /// Writes a file so that it is absent or complete, never half-written.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".partial-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw Failure(message: "\(path): cannot write: \(String(cString: strerror(errno)))", code: 1)
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Failure(message: "\(path): cannot write: \(String(cString: strerror(errno)))", code: 1)
-        }
-    }
 
     static func json(_ r: RunRow) -> JSONValue {
         ["hash": .string(r.record.hash), "name": .string(r.record.name), "status": .string(r.record.status.rawValue),
