@@ -41,34 +41,32 @@ public enum Datasets {
     /// Loads the dataset and splits off the validation set.
     /// - Parameter directory: where IDX files are; defaults to Debian's location.
     public static func prepare(_ config: DataConfig, directory: String? = nil) throws -> PreparedData {
-        let full: (train: LabeledSet, test: LabeledSet, classes: Int, sha256: String)
-        switch config.dataset {
-        case .digits:
-            full = try Digits.load()
-        case .fashionMNIST, .mnist:
-            let dir = directory ?? defaultFashionMNISTDirectory
-            full = try IDX.loadDirectory(dir)
-        case .synthetic:
-            full = try Synthetic.make(config.synthetic)
+        func load() throws -> (train: LabeledSet, test: LabeledSet, classes: Int, sha256: String) {
+            switch config.dataset {
+            case .digits: return try Digits.load()
+            case .fashionMNIST, .mnist: return try IDX.loadDirectory(directory ?? defaultFashionMNISTDirectory)
+            case .synthetic: return try Synthetic.make(config.synthetic)
+            }
         }
-        guard config.validation >= 0, config.validation < full.train.count else {
-            throw DatasetError("data.validation is \(config.validation), but \(config.dataset.rawValue) has \(full.train.count) training examples")
+        // Taken apart at once, so `train` is the only owner of its rows and is split in place.
+        var (train, test, classes, sha256) = try load()
+        guard config.validation >= 0, config.validation < train.count else {
+            throw DatasetError("data.validation is \(config.validation), but \(config.dataset.rawValue) has \(train.count) training examples")
         }
-        let (train, validation) = split(full.train, validation: config.validation, seed: config.splitSeed)
-        return PreparedData(train: train, validation: validation, test: full.test,
-                            classes: full.classes, sha256: full.sha256)
+        let validation = split(&train, validation: config.validation, seed: config.splitSeed)
+        return PreparedData(train: train, validation: validation, test: test, classes: classes, sha256: sha256)
     }
 
-    /// A seeded permutation of the training rows; its first `validation` rows are held out.
-    /// Both parts keep the permuted order's relative order of the original indices sorted,
-    /// so the training set reads in file order (shuffling is the trainer's job).
-    public static func split(_ set: LabeledSet, validation: Int, seed: UInt64) -> (LabeledSet, LabeledSet?) {
-        guard validation > 0 else { return (set, nil) }
+    /// A seeded permutation of the training rows; its first `validation` rows are held out
+    /// (returned) and `set` keeps the rest. Both parts keep the original indices sorted, so the
+    /// training set reads in file order (shuffling is the trainer's job).
+    public static func split(_ set: inout LabeledSet, validation: Int, seed: UInt64) -> LabeledSet? {
+        guard validation > 0 else { return nil }
         var rng = RandomStream(seed: seed, purpose: .split)
         let perm = rng.permutation(set.count)
-        let held = perm[0..<validation].sorted()
-        let kept = perm[validation...].sorted()
-        return (set.subset(kept), set.subset(held))
+        let held = set.subset(perm[0..<validation].sorted())
+        set.keep(ascending: perm[validation...].sorted())
+        return held
     }
 
 }

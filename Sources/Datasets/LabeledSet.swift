@@ -14,9 +14,24 @@ public struct LabeledSet: Sendable {
         self.dimension = dimension
     }
 
+    /// Keeps only the rows at `kept` (ascending), in place: rows only move towards the front,
+    /// so a large set is never held twice (a copy of Fashion-MNIST's training rows costs
+    /// 170 MB of fresh pages).
+    public mutating func keep(ascending kept: [Int]) {
+        let d = dimension
+        features.withUnsafeMutableBufferPointer { f in
+            for (row, i) in kept.enumerated() where row != i {
+                precondition(row < i, "keep(ascending:) takes ascending row indices")
+                (f.baseAddress! + row * d).update(from: f.baseAddress! + i * d, count: d)  // whole rows apart: no overlap
+            }
+        }
+        features.removeLast(features.count - kept.count * d)
+        labels = kept.map { labels[$0] }
+    }
+
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabeledSet {
-        // Row by row with memcpy: a Fashion-MNIST split copies 170 MB.
+        // Row by row with memcpy.
         let d = dimension
         let f = [Float](unsafeUninitializedCapacity: indices.count * d) { out, count in
             features.withUnsafeBufferPointer { src in

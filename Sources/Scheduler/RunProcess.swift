@@ -138,7 +138,7 @@ final class Lease: @unchecked Sendable {
     }
 
     func touch() {
-        FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8))
     }
 
     /// Stops refreshing. The file stays: until the scheduler has recorded the run's outcome,
@@ -150,7 +150,7 @@ final class Lease: @unchecked Sendable {
     /// Takes or refreshes a lease on behalf of a scheduler (for a run it has claimed but not
     /// started yet).
     static func hold(_ path: String) {
-        if utimes(path, nil) != 0 { FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8)) }
+        if utimes(path, nil) != 0 { _ = FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8)) }
     }
 
     /// Whether the lease at `path` was refreshed within `expiry` seconds.
