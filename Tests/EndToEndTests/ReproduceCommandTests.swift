@@ -50,6 +50,17 @@ import Testing
         #expect(r.stdout.contains("CORRUPT: object \(object)"), "\(r.stdout)")
     }
 
+    @Test func aDifferentDataSetIsNotedBeforeTheResult() throws {
+        let (dir, hash) = try Self.recorded()
+        let t = try Tracker(directory: "\(dir)/runs")
+        try t.db.write { db in try db.execute(sql: "UPDATE run SET datasetSHA256 = 'abcdef' WHERE hash = ?", arguments: [hash]) }
+        let r = try Cairn.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let note = try #require(lines.firstIndex { $0.hasPrefix("note: the data set differs from the run's") }, "\(r.stdout)")
+        let verdict = try #require(lines.firstIndex { $0.hasPrefix("REPRODUCED:") || $0.hasPrefix("DIFFERS:") || $0.hasPrefix("FAILED:") })
+        #expect(note < verdict && lines[note].contains("recorded abcdef"))
+    }
+
     @Test func unknownAndAmbiguousPrefixes() throws {
         let (dir, _) = try Self.recorded()
         let r = try Cairn.run(["reproduce", "ffffffffffff", "--store", "\(dir)/runs"])
