@@ -22,6 +22,6 @@ row("ingest, points/s", "ingest_points_per_second", "ingest_points_per_second", 
 row("filtered sorted listing, ms", "list_ms", "list_ms", False)
 row("10 runs x 3 histories, ms", "history_ms", "history_ms", False)
 row("checkpoint put, ms", "checkpoint_put_ms", "artifact_put_ms", False)
-print(f"{'100 identical checkpoints, bytes':<34}{c['store_bytes'] and 740_000:>12}{m['identical_artifacts_bytes']:>12}")
+print(f"{'100 identical checkpoints, bytes':<34}{c['identical_puts_bytes']:>12}{m['identical_artifacts_bytes']:>12}")
 print(f"Cairn: gzip + SHA-256 of an 800 KB checkpoint {c['checkpoint_gzip_sha256_ms']} ms; store {c['store_bytes'] / 1e6:.1f} MB")
 PY

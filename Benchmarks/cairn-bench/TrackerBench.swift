@@ -97,16 +97,20 @@ struct TrackerBench: ParsableCommand {
         print(String(format: "put an %d KB checkpoint (gzip to %d KB + SHA-256 + write + fsync) in %.2f ms", bytes.count / 1000, stored / 1000, seconds(put) * 1e3))
         let compute = try (0..<5).map { _ in try clock.measure { _ = try Gzip.compress(bytes); _ = sha256Hex([bytes]) } }.min()!
         print(String(format: "gzip + SHA-256 of it, in memory: %.2f ms", seconds(compute) * 1e3))
-        let before = tracker.objects.all().count
-        for _ in 0..<100 { try tracker.objects.put(bytes) }
-        let added = tracker.objects.all().count - before
-        print("100 puts of one identical checkpoint added \(added) object")
+        var same = bytes
+        same[0] = 99  // not one of the objects above
+        let before = Set(tracker.objects.all())
+        for _ in 0..<100 { try tracker.objects.put(same) }
+        let new = Set(tracker.objects.all()).subtracting(before)
+        let added = new.count, addedBytes = new.reduce(0) { $0 + tracker.objects.storedSize($1) }
+        print("100 puts of one identical checkpoint added \(added) object of \(addedBytes / 1000) KB")
         let size = tracker.sizeOnDisk()
         print(String(format: "store on disk: %.1f MB", Double(size) / 1e6))
         emit(["runs": .number(Double(runs)), "points": .number(Double(points)), "ingest_points_per_second": .number(rate.rounded()),
               "ingest_ms": .number((seconds(ingestTime) * 1e4).rounded() / 10), "list_ms": .number((seconds(list) * 1e5).rounded() / 100),
               "history_ms": .number((seconds(hist) * 1e5).rounded() / 100), "checkpoint_put_ms": .number((seconds(put) * 1e5).rounded() / 100),
               "checkpoint_gzip_sha256_ms": .number((seconds(compute) * 1e5).rounded() / 100),
-              "identical_puts_objects_added": .number(Double(added)), "store_bytes": .number(Double(size))], json: json)
+              "identical_puts_objects_added": .number(Double(added)),
+              "identical_puts_bytes": .number(Double(addedBytes)), "store_bytes": .number(Double(size))], json: json)
     }
 }

@@ -4,48 +4,25 @@ import GRDBSQLite
 
 /// The ingest's one hot statement, bound through SQLite's C API on GRDB's own prepared
 /// statement: GRDB's generic argument boxing costs more than the insert itself. The SQL is a
-/// constant; values are bound, never pasted. Series ids are looked up once per run.
+/// constant; values are bound, never pasted.
 struct PointInsert {
     let single: Statement
     /// One statement inserting `Self.rows` points: SQLite's per-statement overhead, paid once
     /// for many rows.
     let multi: Statement
     static let rows = 64
-    let db: Database
-    /// Series ids by key, one table per scope (no string is built per point).
-    var stepSeries: [String: Int64] = [:]
-    var epochSeries: [String: Int64] = [:]
-    var runId: Int64 = -1
     /// Points waiting for a full statement: seriesId, step, epoch, value.
     var pending: [(Int64, Int, Int, Double?)] = []
 
     init(_ db: Database) throws {
-        self.db = db
         single = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES (?, ?, ?, ?)")
         multi = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES "
                                        + Array(repeating: "(?, ?, ?, ?)", count: Self.rows).joined(separator: ", "))
         pending.reserveCapacity(Self.rows)
     }
 
-    /// Switches to a run, loading its series ids.
-    mutating func use(run: Int64) throws {
-        runId = run
-        stepSeries = [:]
-        epochSeries = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, key, scope FROM series WHERE runId = ?", arguments: [run]) {
-            if (row[2] as String) == "epoch" { epochSeries[row[1]] = row[0] } else { stepSeries[row[1]] = row[0] }
-        }
-    }
-
-    mutating func insert(key: String, scope: String, step: Int, epoch: Int, value: Double?, kind: String) throws {
-        let epochScope = scope == "epoch"
-        var id = epochScope ? epochSeries[key] : stepSeries[key]
-        if id == nil {
-            try db.execute(sql: "INSERT INTO series (runId, key, scope, kind) VALUES (?, ?, ?, ?)", arguments: [runId, key, scope, kind])
-            id = db.lastInsertedRowID
-            if epochScope { epochSeries[key] = id } else { stepSeries[key] = id }
-        }
-        pending.append((id!, step, epoch, value))
+    mutating func append(series: Int64, step: Int, epoch: Int, value: Double?) throws {
+        pending.append((series, step, epoch, value))
         if pending.count == Self.rows { try flush() }
     }
 
@@ -79,56 +56,89 @@ struct PointInsert {
     }
 }
 
-/// A run's metric summaries, kept up to date as points arrive: the final value (at the
-/// highest step) and the extremes. End-of-epoch points take precedence: once a key has one,
-/// its summary covers epoch points only (a `train_loss` summary is of the epoch means).
-struct Summaries {
+/// A run's metric keys as ingest meets them: each key's series (one per scope) and its
+/// summary, found with one dictionary lookup per point.
+///
+/// A summary holds the final value (at the highest step) and the extremes. End-of-epoch
+/// points take precedence: once a key has one, its summary covers epoch points only (a
+/// `train_loss` summary is of the epoch means).
+struct RunMetrics {
+    struct Key {
+        let name: String
+        var stepSeries: Int64?
+        var epochSeries: Int64?
+        var summary: SummaryRecord?
+        /// Whether `summary` was built from epoch points.
+        var summaryOfEpochs = false
+        var changed = false
+    }
+
+    let db: Database
     let runId: Int64
-    var rows: [String: SummaryRecord]
-    var scopes: [String: String]
-    var changed: Set<String> = []
+    private var index: [String: Int] = [:]
+    private var keys: [Key] = []
 
     init(_ db: Database, runId: Int64) throws {
+        self.db = db
         self.runId = runId
-        rows = [:]
-        scopes = [:]
-        // With the scope each summary was built from: epoch if the key has any epoch point.
-        for r in try Row.fetchAll(db, sql: """
-            SELECT key, kind, final, finalStep, min, max,
-                   EXISTS (SELECT 1 FROM series WHERE series.runId = summary.runId AND series.key = summary.key AND scope = 'epoch')
-            FROM summary WHERE runId = ?
-            """, arguments: [runId]) {
-            let s = SummaryRecord(runId: runId, key: r[0], kind: r[1], final: r[2], finalStep: r[3], min: r[4], max: r[5])
-            rows[s.key] = s
-            scopes[s.key] = (r[6] as Bool) ? "epoch" : "step"
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, key, scope FROM series WHERE runId = ?"), arguments: [runId]) {
+            let k = slot(row[1])
+            if (row[2] as String) == "epoch" { keys[k].epochSeries = row[0] } else { keys[k].stepSeries = row[0] }
+        }
+        let summaries = try db.cachedStatement(sql: "SELECT key, kind, final, finalStep, min, max FROM summary WHERE runId = ?")
+        for r in try Row.fetchAll(summaries, arguments: [runId]) {
+            let k = slot(r[0])
+            keys[k].summary = SummaryRecord(runId: runId, key: r[0], kind: r[1], final: r[2], finalStep: r[3], min: r[4], max: r[5])
+            keys[k].summaryOfEpochs = keys[k].epochSeries != nil
         }
     }
 
-    mutating func add(key: String, scope: String, step: Int, value: Double?, kind: String) {
-        let current = scopes[key]
-        if current != scope {
-            if current == "epoch" { return }                  // step points never override epoch points
-            if current == "step" { rows[key] = nil }           // epoch points replace step points
-            scopes[key] = scope
-        }
-        let v = value.flatMap { $0.isFinite ? $0 : nil }
-        var row = rows[key] ?? SummaryRecord(runId: runId, key: key, kind: kind, final: nil, finalStep: -1, min: nil, max: nil)
-        if step >= row.finalStep {
-            row.final = value
-            row.finalStep = step
-        }
-        if let v {
-            row.min = Swift.min(row.min ?? v, v)
-            row.max = Swift.max(row.max ?? v, v)
-        }
-        rows[key] = row
-        changed.insert(key)
+    private mutating func slot(_ name: String) -> Int {
+        if let k = index[name] { return k }
+        index[name] = keys.count
+        keys.append(Key(name: name))
+        return keys.count - 1
     }
 
-    func save(_ db: Database) throws {
+    /// Queues the point for `points` and updates the key's summary.
+    mutating func add(key name: String, epochScope: Bool, step: Int, epoch: Int, value: Double?, kind: String,
+                      into points: inout PointInsert) throws {
+        let k = slot(name)
+        let series: Int64
+        if let id = epochScope ? keys[k].epochSeries : keys[k].stepSeries {
+            series = id
+        } else {
+            let insert = try db.cachedStatement(sql: "INSERT INTO series (runId, key, scope, kind) VALUES (?, ?, ?, ?)")
+            try insert.execute(arguments: [runId, name, epochScope ? "epoch" : "step", kind])
+            series = db.lastInsertedRowID
+            if epochScope { keys[k].epochSeries = series } else { keys[k].stepSeries = series }
+        }
+        try points.append(series: series, step: step, epoch: epoch, value: value)
+
+        if keys[k].summary != nil, keys[k].summaryOfEpochs != epochScope {
+            if keys[k].summaryOfEpochs { return }    // step points never override epoch points
+            keys[k].summary = nil                    // epoch points replace step points
+        }
+        keys[k].summaryOfEpochs = epochScope
+        keys[k].changed = true
+        if keys[k].summary == nil {
+            keys[k].summary = SummaryRecord(runId: runId, key: name, kind: kind, final: nil, finalStep: -1, min: nil, max: nil)
+        }
+        if step >= keys[k].summary!.finalStep {
+            keys[k].summary!.final = value
+            keys[k].summary!.finalStep = step
+        }
+        if let value, value.isFinite {
+            keys[k].summary!.min = Swift.min(keys[k].summary!.min ?? value, value)
+            keys[k].summary!.max = Swift.max(keys[k].summary!.max ?? value, value)
+        }
+    }
+
+    /// Writes the summaries that changed.
+    func save() throws {
         let st = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summary (runId, key, kind, final, finalStep, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        for key in changed {
-            let r = rows[key]!
+        for key in keys where key.changed {
+            let r = key.summary!
             try st.execute(arguments: [r.runId, r.key, r.kind, r.final, r.finalStep, r.min, r.max])
         }
     }

@@ -152,7 +152,7 @@ public final class Tracker: Sendable {
     /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs), one
     /// transaction per batch; each transaction also records how far into each log it got.
     /// Reading and parsing run on a second thread, a batch ahead of the writes.
-    public func ingest(runs hashes: [String], batchLines: Int = 50_000) throws -> [String: IngestResult] {
+    public func ingest(runs hashes: [String], batchLines: Int = 10_000) throws -> [String: IngestResult] {
         let known = try db.read { db in try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db) }
         let byHash = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         for hash in hashes where byHash[hash]?.id == nil { throw StoreError("no run \(hash) in the store") }
@@ -247,23 +247,23 @@ public final class Tracker: Sendable {
     }
 
     /// One batch in one transaction: metrics, checkpoints, status, summaries, and each log's
-    /// offset. Per-run bookkeeping uses cached statements: Codable records cost more than
-    /// the work for a thousand small runs.
+    /// offset. Every statement is prepared once per batch: a thousand small runs cost more in
+    /// SQL compilation and Codable records than in their points.
     func apply(_ batch: [Pending]) throws -> [String: IngestResult] {
         try db.write { db in
             var results: [String: IngestResult] = [:]
-            var insertPoint = try PointInsert(db)
+            var points = try PointInsert(db)
+            let readRun = try db.cachedStatement(sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
             let updateRun = try db.cachedStatement(sql: """
                 UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
                 """)
+            let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
             for part in batch {
                 let runId = part.runId
                 var result = IngestResult()
-                var summaries = try Summaries(db, runId: runId)
-                try insertPoint.use(run: runId)
-                guard let row = try Row.fetchOne(db, sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?", arguments: [runId])
-                else { throw StoreError("run \(part.hash) vanished") }
+                guard let row = try Row.fetchOne(readRun, arguments: [runId]) else { throw StoreError("run \(part.hash) vanished") }
                 guard (row[5] as Int) == part.startOffset else { continue }  // another ingest got here first
+                var metrics = try RunMetrics(db, runId: runId)
                 var status: String = row[0], attempts: Int = row[1], error: String? = row[4]
                 var startedAt: Date? = row[2], finishedAt: Date? = row[3]
                 for event in part.events {
@@ -279,11 +279,11 @@ public final class Tracker: Sendable {
                             try ProvenanceRecord(runId: runId, p, startedAt: startedAt).save(db)
                         }
                     case .metrics(let m):
+                        let epochScope = m.scope == "epoch"
                         for (key, value) in m.values {
-                            try insertPoint.insert(key: key, scope: m.scope, step: m.step, epoch: m.epoch, value: value, kind: m.kind)
-                            summaries.add(key: key, scope: m.scope, step: m.step, value: value, kind: m.kind)
-                            result.points += 1
+                            try metrics.add(key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
                         }
+                        result.points += m.values.count
                     case .checkpoint(let c):
                         try CheckpointRecord(runId: runId, object: c.object, step: c.step, epoch: c.epoch, kinds: c.kinds.joined(separator: ","),
                                              rawSize: c.rawSize, storedSize: c.storedSize).save(db)
@@ -292,15 +292,15 @@ public final class Tracker: Sendable {
                         finishedAt = Date(timeIntervalSince1970: e.time)
                         error = e.error
                         result.status = e.status
-                        try db.execute(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?", arguments: [finishedAt, runId])
+                        try endProvenance.execute(arguments: [finishedAt, runId])
                     }
                 }
-                try summaries.save(db)
+                try metrics.save()
                 try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
                 results[part.hash, default: IngestResult()].add(result)
             }
             // Points of every run in the batch go in before the commit (nothing reads them sooner).
-            try insertPoint.flush()
+            try points.flush()
             return results
         }
     }
@@ -308,7 +308,7 @@ public final class Tracker: Sendable {
     /// Ingests every event log in the store (of runs recorded in the index); returns the
     /// number of runs and events ingested.
     @discardableResult
-    public func ingestAll(batchLines: Int = 50_000) throws -> (runs: Int, events: Int) {
+    public func ingestAll(batchLines: Int = 10_000) throws -> (runs: Int, events: Int) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/events")) ?? []
         let hashes = files.filter { $0.hasSuffix(".jsonl") }.map { String($0.dropLast(6)) }.sorted()
         let known = try db.read { db in try String.fetchSet(db, RunRecord.select(Column("hash")).filter(hashes.contains(Column("hash")))) }

@@ -57,6 +57,42 @@ import Testing
         #expect(try t.runs().first?.summaries == row.summaries)
     }
 
+    /// A scheduler follows a run's log, ingesting a few events at a time: each ingest starts
+    /// from what the index holds (series, summaries, which scope a summary covers), and the
+    /// end state is the same as one ingest of the whole log.
+    @Test func ingestingEventByEventEndsLikeOneIngest() throws {
+        let events: [RunEvent] = [
+            .start(.init(attempt: 1, time: 100, provenance: nil)),
+            .metrics(.init(scope: "step", step: 5, epoch: 1, kind: "model", values: ["train_loss": 2.0])),
+            epochMetrics(1, ["train_loss": 1.5, "val_accuracy": 0.5]),
+            .metrics(.init(scope: "step", step: 15, epoch: 2, kind: "model", values: ["train_loss": 0.1])),
+            epochMetrics(2, ["train_loss": 1.0, "val_accuracy": nil]),
+            .metrics(.init(scope: "step", step: 25, epoch: 3, kind: "model", values: ["train_loss": 3.0, "lr": 0.5])),
+            .metrics(.init(scope: "step", step: 25, epoch: 3, kind: "model", values: ["lr": 0.25])),
+            epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
+            .end(.init(status: .completed, time: 200)),
+        ]
+        let whole = try freshStore(), followed = try freshStore()
+        let hash = planned(1).record.hash
+        try whole.record(sweep: nil, runs: [planned(1)])
+        try followed.record(sweep: nil, runs: [planned(1)])
+        try append(whole, hash, events)
+        try whole.ingest(run: hash)
+        for event in events {
+            try append(followed, hash, [event])
+            try followed.ingest(run: hash)
+        }
+        let a = try #require(try whole.runs().first), b = try #require(try followed.runs().first)
+        #expect(a.summaries == b.summaries)
+        #expect(try whole.history(runs: [hash]) == followed.history(runs: [hash]))
+        // What the summaries say: epoch points win over step points for train_loss, whatever
+        // came later; lr has step points only, and its later point at step 25 replaced the first.
+        #expect(b.summaries["train_loss"]?.final == 1.2 && b.summaries["train_loss"]?.min == 1.0 && b.summaries["train_loss"]?.max == 1.5)
+        #expect(b.summaries["val_accuracy"]?.final == 0.6 && b.summaries["val_accuracy"]?.min == 0.5)
+        #expect(b.summaries["lr"]?.final == 0.25)
+        #expect(try followed.history(runs: [hash])[hash]?["lr"]?.map(\.value) == [0.25])
+    }
+
     @Test func aLogCutMidLineIngestsItsCompleteLinesThenTheRest() throws {
         let t = try freshStore()
         let hash = planned(1).record.hash
