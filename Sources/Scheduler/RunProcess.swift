@@ -54,8 +54,9 @@ public enum RunProcess {
                                                   values: Dictionary(model.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
                     try log.append(.metrics(.init(scope: "epoch", step: machine.step, epoch: machine.epoch, kind: "machine",
                                                   values: Dictionary(machine.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
-                    // fsync at every epoch end; the last epoch's is the end-of-run fsync below.
-                    if model.epoch < spec.train.epochs { try log.sync() }
+                    // An fsync at every epoch end, in the background; the last epoch's is the
+                    // end-of-run fsync below, which waits.
+                    if model.epoch < spec.train.epochs { try log.syncInBackground() }
                 case let .checkpoint(c):
                     if c.kinds == [.best] {
                         pendingBest = c
@@ -88,9 +89,19 @@ public enum RunProcess {
 }
 
 /// Appends events to a run's log: O_APPEND writes, fsync on demand.
-final class EventLog {
+///
+/// Epoch-end fsyncs run on a background queue while training goes on: they bound what a
+/// crash can lose of an unfinished run (which is trained again anyway), and waiting for
+/// each one left a core idle for a disk flush per epoch — with several runs at once, one
+/// flush after another, since they share the file system's journal. The end-of-run `sync`
+/// waits for those and then for its own, before the run's process reports its result.
+final class EventLog: @unchecked Sendable {
     let fd: Int32
     let path: String
+    private let syncs = DispatchQueue(label: "cairn.event-log.sync")
+    /// A background fsync's failure (errno), reported by the next `append` or `sync`.
+    private var syncError: Int32 = 0
+    private let lock = NSLock()
 
     init(path: String) throws {
         self.path = path
@@ -98,9 +109,13 @@ final class EventLog {
         guard fd >= 0 else { throw RunProcess.Failure(description: "\(path): cannot open the event log: \(String(cString: strerror(errno)))") }
     }
 
-    deinit { close(fd) }
+    deinit {
+        syncs.sync {}
+        close(fd)
+    }
 
     func append(_ event: RunEvent) throws {
+        try checkBackgroundSync()
         let line = event.line()
         try line.withUnsafeBytes { b in
             var off = 0
@@ -112,8 +127,27 @@ final class EventLog {
         }
     }
 
+    /// Starts an fsync of everything appended so far, without waiting for it.
+    func syncInBackground() throws {
+        try checkBackgroundSync()
+        syncs.async { [self] in
+            if fsync(fd) != 0 {
+                let e = errno
+                lock.lock(); syncError = e; lock.unlock()
+            }
+        }
+    }
+
+    /// Makes everything appended so far durable, waiting for it.
     func sync() throws {
+        syncs.sync {}
+        try checkBackgroundSync()
         guard fsync(fd) == 0 else { throw RunProcess.Failure(description: "\(path): fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    private func checkBackgroundSync() throws {
+        lock.lock(); let e = syncError; lock.unlock()
+        guard e == 0 else { throw RunProcess.Failure(description: "\(path): fsync failed: \(String(cString: strerror(e)))") }
     }
 }
 
@@ -137,8 +171,18 @@ final class Lease: @unchecked Sendable {
         timer = t
     }
 
-    func touch() {
-        _ = FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8))
+    func touch() { Self.stamp(path) }
+
+    /// Creates or rewrites a lease file holding this process's pid. Neither atomic nor
+    /// fsynced: only its modification time counts, a lease means something only while this
+    /// machine is up, and one lost in a crash reads as expired, which it is. (A sweep claims
+    /// all its runs at once: a sync per lease cost it a disk flush per run before its first.)
+    static func stamp(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     /// Stops refreshing. The file stays: until the scheduler has recorded the run's outcome,
@@ -150,7 +194,7 @@ final class Lease: @unchecked Sendable {
     /// Takes or refreshes a lease on behalf of a scheduler (for a run it has claimed but not
     /// started yet).
     static func hold(_ path: String) {
-        if utimes(path, nil) != 0 { _ = FileManager.default.createFile(atPath: path, contents: Data("\(getpid())\n".utf8)) }
+        if utimes(path, nil) != 0 { stamp(path) }
     }
 
     /// Whether the lease at `path` was refreshed within `expiry` seconds.

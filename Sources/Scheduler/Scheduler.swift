@@ -83,15 +83,9 @@ public final class Scheduler<E: Executor> {
                 queue.removeAll()
             }
             if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
-            while active.count < options.workers, let (hash, tries) = queue.popLast() {
-                // A first try was counted by its claim; its process's start event marks it running.
-                if tries > 1 { try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 } }
-                let attempt = try tracker.run(hash)?.attempts ?? tries
-                let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
-                                                logPath: tracker.logPath(hash))
-                active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
-                onEvent(.started(hash: hash, attempt: attempt))
-            }
+            // Processes that ended are collected first and their slots refilled before their
+            // logs are ingested: a worker never waits for the bookkeeping of the run before.
+            var ended: [(Active, ProcessExit)] = []
             var i = 0
             while i < active.count {
                 if let timeout = options.timeout, !active[i].timedOut, Date().timeIntervalSince(active[i].started) > timeout {
@@ -102,11 +96,22 @@ public final class Scheduler<E: Executor> {
                 if let t = active[i].termSentAt, Date().timeIntervalSince(t) > options.grace {
                     executor.cancel(active[i].handle, force: true)
                 }
-                let a = active[i]  // after the timeout check: a process may end right after its SIGTERM
-                guard let exit = executor.poll(a.handle) else { i += 1; continue }
+                // After the timeout check: a process may end right after its SIGTERM.
+                guard let exit = executor.poll(active[i].handle) else { i += 1; continue }
                 // The process group may hold grandchildren that outlived it: end them too.
-                executor.cancel(a.handle, force: true)
-                active.remove(at: i)
+                executor.cancel(active[i].handle, force: true)
+                ended.append((active.remove(at: i), exit))
+            }
+            while active.count < options.workers, let (hash, tries) = queue.popLast() {
+                // A first try was counted by its claim; its process's start event marks it running.
+                if tries > 1 { try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 } }
+                let attempt = try tracker.run(hash)?.attempts ?? tries
+                let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
+                                                logPath: tracker.logPath(hash))
+                active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
+                onEvent(.started(hash: hash, attempt: attempt))
+            }
+            for (a, exit) in ended {
                 let logged = try tracker.ingest(run: a.hash).status ?? tracker.run(a.hash)?.status
                 var requeued = false
                 defer { if !requeued { try? FileManager.default.removeItem(atPath: tracker.leasePath(a.hash)) } }
