@@ -61,6 +61,8 @@ public final class Scheduler<E: Executor> {
     /// what happened.
     public func run(_ hashes: [String], onEvent: (Event) -> Void) throws -> Outcome {
         var queue: [(String, Int)] = hashes.map { ($0, 1) }
+        // Each run's attempt number, as its claim counted it; a retry counts one more.
+        var attempts = Dictionary(try tracker.runs(hashes).map { ($0.hash, $0.attempts) }, uniquingKeysWith: { a, _ in a })
         queue.reverse()  // pop from the end, first run first
         var active: [Active] = []
         var outcome = Outcome()
@@ -77,7 +79,7 @@ public final class Scheduler<E: Executor> {
                 for i in active.indices { executor.cancel(active[i].handle, force: false); active[i].termSentAt = Date() }
                 for (hash, _) in queue {
                     try tracker.update(run: hash) { $0.status = .interrupted }
-                    try? FileManager.default.removeItem(atPath: tracker.leasePath(hash))
+                    unlink(tracker.leasePath(hash))
                 }
                 outcome.interrupted += queue.count
                 queue.removeAll()
@@ -104,8 +106,11 @@ public final class Scheduler<E: Executor> {
             }
             while active.count < options.workers, let (hash, tries) = queue.popLast() {
                 // A first try was counted by its claim; its process's start event marks it running.
-                if tries > 1 { try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 } }
-                let attempt = try tracker.run(hash)?.attempts ?? tries
+                if tries > 1 {
+                    try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 }
+                    attempts[hash, default: 0] += 1
+                }
+                let attempt = attempts[hash] ?? tries
                 let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
                                                 logPath: tracker.logPath(hash))
                 active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
@@ -114,7 +119,7 @@ public final class Scheduler<E: Executor> {
             for (a, exit) in ended {
                 let logged = try tracker.ingest(run: a.hash).status ?? tracker.run(a.hash)?.status
                 var requeued = false
-                defer { if !requeued { try? FileManager.default.removeItem(atPath: tracker.leasePath(a.hash)) } }
+                defer { if !requeued { unlink(tracker.leasePath(a.hash)) } }
                 if logged == .completed || logged == .diverged {
                     if logged == .completed { outcome.completed += 1 } else { outcome.diverged += 1 }
                     onEvent(.finished(hash: a.hash, status: logged!, detail: nil))

@@ -159,14 +159,6 @@ public struct ProvenanceRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
 }
 
-extension ProvenanceRecord {
-    /// The record of what a run's start event says about where it ran.
-    init(runId: Int64, _ p: RunEvent.Provenance, startedAt: Date?) {
-        self.init(runId: runId, cairnVersion: p.cairnVersion, numericsVersion: p.numericsVersion, gitCommit: p.gitCommit,
-                  host: p.host, cpu: p.cpu, os: p.os, swiftVersion: p.swiftVersion, startedAt: startedAt, endedAt: nil)
-    }
-}
-
 public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sweepRun"
     public var sweepId: Int64

@@ -149,24 +149,45 @@ public final class Tracker: Sendable {
         try ingest(runs: [hash])[hash] ?? IngestResult()
     }
 
-    /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs), one
-    /// transaction per batch; each transaction also records how far into each log it got.
-    /// Reading and parsing run on a second thread, a batch ahead of the writes.
+    /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs); each
+    /// transaction also records how far into each log it got, so an interrupted ingest resumes
+    /// where its last commit left off.
     public func ingest(runs hashes: [String], batchLines: Int = 10_000) throws -> [String: IngestResult] {
-        let known = try db.read { db in try RunRecord.filter(hashes.contains(Column("hash"))).fetchAll(db) }
-        let byHash = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
-        for hash in hashes where byHash[hash]?.id == nil { throw StoreError("no run \(hash) in the store") }
-        // Small logs (a scheduler following its runs) are parsed here; large ones on a second
-        // thread, a batch ahead of the writes.
-        let bytes = hashes.reduce(0) { total, hash in
-            let size = ((try? FileManager.default.attributesOfItem(atPath: eventLogPath(hash)))?[.size] as? Int) ?? 0
-            return total + max(0, size - (byHash[hash]?.ingestedBytes ?? 0))
+        func size(_ path: String) -> Int {
+            var st = stat()
+            return stat(path, &st) == 0 ? Int(st.st_size) : 0
         }
-        if bytes < 1 << 20 {
-            var results: [String: IngestResult] = [:]
+        func known(_ db: Database) throws -> [String: RunRecord] {
+            let select = try db.cachedStatement(sql: "SELECT \(RunRecord.columns.joined(separator: ", ")) FROM run WHERE hash = ?")
+            var byHash: [String: RunRecord] = [:]
+            for hash in hashes {
+                guard let run = try RunRecord.fetchAll(db, rows: Row.fetchCursor(select, arguments: [hash])).first else {
+                    throw StoreError("no run \(hash) in the store")
+                }
+                byHash[hash] = run
+            }
+            return byHash
+        }
+        func read(_ byHash: [String: RunRecord]) throws -> [[Pending]] {
             var batches: [[Pending]] = []
             try readBatches(hashes: hashes, runs: byHash, batchLines: batchLines) { batches.append($0) }
-            for b in batches { for (hash, r) in try apply(b) { results[hash, default: IngestResult()].add(r) } }
+            return batches
+        }
+        var results: [String: IngestResult] = [:]
+        // Small logs (a scheduler following its runs, several times a second, and ingesting
+        // each as it ends): where each log stands, its new lines and their effects, all in one
+        // write transaction.
+        if hashes.reduce(0, { $0 + size(eventLogPath($1)) }) < 1 << 20 {
+            return try db.write { db in
+                for b in try read(try known(db)) { for (hash, r) in try apply(b, in: db) { results[hash, default: IngestResult()].add(r) } }
+                return results
+            }
+        }
+        // Large ones are parsed on a second thread, a batch ahead of the writes, one
+        // transaction per batch.
+        let byHash = try db.read(known)
+        if hashes.reduce(0, { $0 + max(0, size(eventLogPath($1)) - (byHash[$1]?.ingestedBytes ?? 0)) }) < 1 << 20 {
+            for b in try read(byHash) { for (hash, r) in try apply(b) { results[hash, default: IngestResult()].add(r) } }
             return results
         }
         let handoff = Handoff<[Pending]>(capacity: 2)
@@ -180,7 +201,6 @@ public final class Tracker: Sendable {
             }
         }
         reader.start()
-        var results: [String: IngestResult] = [:]
         var failure: Error?
         while let next = handoff.take() {
             guard failure == nil else { continue }  // drain, so the reader can finish
@@ -250,59 +270,68 @@ public final class Tracker: Sendable {
     /// offset. Every statement is prepared once per batch: a thousand small runs cost more in
     /// SQL compilation and Codable records than in their points.
     func apply(_ batch: [Pending]) throws -> [String: IngestResult] {
-        try db.write { db in
-            var results: [String: IngestResult] = [:]
-            var points = try PointInsert(db)
-            let readRun = try db.cachedStatement(sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
-            let updateRun = try db.cachedStatement(sql: """
-                UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
-                """)
-            let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
-            for part in batch {
-                let runId = part.runId
-                var result = IngestResult()
-                guard let row = try Row.fetchOne(readRun, arguments: [runId]) else { throw StoreError("run \(part.hash) vanished") }
-                guard (row[5] as Int) == part.startOffset else { continue }  // another ingest got here first
-                var metrics = try RunMetrics(db, runId: runId)
-                var status: String = row[0], attempts: Int = row[1], error: String? = row[4]
-                var startedAt: Date? = row[2], finishedAt: Date? = row[3]
-                for event in part.events {
-                    result.events += 1
-                    switch event {
-                    case .start(let s):
-                        status = RunStatus.running.rawValue
-                        attempts = max(attempts, s.attempt)
-                        startedAt = Date(timeIntervalSince1970: s.time)
-                        finishedAt = nil
-                        result.status = .running
-                        if let p = s.provenance {
-                            try ProvenanceRecord(runId: runId, p, startedAt: startedAt).save(db)
-                        }
-                    case .metrics(let m):
-                        let epochScope = m.scope == "epoch"
-                        for (key, value) in m.values {
-                            try metrics.add(key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
-                        }
-                        result.points += m.values.count
-                    case .checkpoint(let c):
-                        try CheckpointRecord(runId: runId, object: c.object, step: c.step, epoch: c.epoch, kinds: c.kinds.joined(separator: ","),
-                                             rawSize: c.rawSize, storedSize: c.storedSize).save(db)
-                    case .end(let e):
-                        status = e.status.rawValue
-                        finishedAt = Date(timeIntervalSince1970: e.time)
-                        error = e.error
-                        result.status = e.status
-                        try endProvenance.execute(arguments: [finishedAt, runId])
+        try db.write { db in try apply(batch, in: db) }
+    }
+
+    func apply(_ batch: [Pending], in db: Database) throws -> [String: IngestResult] {
+        var results: [String: IngestResult] = [:]
+        var points = try PointInsert(db)
+        let readRun = try db.cachedStatement(sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
+        let updateRun = try db.cachedStatement(sql: """
+            UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
+            """)
+        let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
+        let saveProvenance = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO provenance (runId, cairnVersion, numericsVersion, gitCommit, host, cpu, os, swiftVersion, startedAt, endedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+            """)
+        let saveCheckpoint = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO checkpoint (runId, object, step, epoch, kinds, rawSize, storedSize) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for part in batch {
+            let runId = part.runId
+            var result = IngestResult()
+            guard let row = try Row.fetchOne(readRun, arguments: [runId]) else { throw StoreError("run \(part.hash) vanished") }
+            guard (row[5] as Int) == part.startOffset else { continue }  // another ingest got here first
+            var metrics = try RunMetrics(db, runId: runId)
+            var status: String = row[0], attempts: Int = row[1], error: String? = row[4]
+            var startedAt: Date? = row[2], finishedAt: Date? = row[3]
+            for event in part.events {
+                result.events += 1
+                switch event {
+                case .start(let s):
+                    status = RunStatus.running.rawValue
+                    attempts = max(attempts, s.attempt)
+                    startedAt = Date(timeIntervalSince1970: s.time)
+                    finishedAt = nil
+                    result.status = .running
+                    if let p = s.provenance {
+                        try saveProvenance.execute(arguments: [runId, p.cairnVersion, p.numericsVersion, p.gitCommit, p.host, p.cpu, p.os,
+                                                               p.swiftVersion, startedAt])
                     }
+                case .metrics(let m):
+                    let epochScope = m.scope == "epoch"
+                    for (key, value) in m.values {
+                        try metrics.add(key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
+                    }
+                    result.points += m.values.count
+                case .checkpoint(let c):
+                    try saveCheckpoint.execute(arguments: [runId, c.object, c.step, c.epoch, c.kinds.joined(separator: ","), c.rawSize, c.storedSize])
+                case .end(let e):
+                    status = e.status.rawValue
+                    finishedAt = Date(timeIntervalSince1970: e.time)
+                    error = e.error
+                    result.status = e.status
+                    try endProvenance.execute(arguments: [finishedAt, runId])
                 }
-                try metrics.save()
-                try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
-                results[part.hash, default: IngestResult()].add(result)
             }
-            // Points of every run in the batch go in before the commit (nothing reads them sooner).
-            try points.flush()
-            return results
+            try metrics.save()
+            try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
+            results[part.hash, default: IngestResult()].add(result)
         }
+        // Points of every run in the batch go in before the commit (nothing reads them sooner).
+        try points.flush()
+        return results
     }
 
     /// Ingests every event log in the store (of runs recorded in the index); returns the
