@@ -53,6 +53,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .target(name: "Determinism"),
         // gzip (through the system zlib) and SHA-256 hex digests: shared by Datasets and Tracker.
         .target(name: "Codecs", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
@@ -68,7 +69,7 @@ let package = Package(
             "Engine", "Datasets", "Determinism", "Codecs",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "Scheduler", dependencies: ["Engine", "Datasets", "Planner", "Tracker", "Determinism", "Codecs"]),
+        .target(name: "Scheduler", dependencies: ["Engine", "Datasets", "Planner", "Tracker", "Determinism", "Codecs", "CLinux"]),
         .executableTarget(name: "cairn", dependencies: [
             "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker", "Scheduler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// Where a run's process starts: the seam between "what the scheduler does" and "how a
@@ -11,6 +12,15 @@ public protocol Executor: AnyObject {
     func poll(_ handle: Handle) -> ProcessExit?
     /// Asks the run's processes to stop (`force`: at once).
     func cancel(_ handle: Handle, force: Bool)
+    /// Returns once one of `handles` may have ended, or after `timeout` seconds.
+    func wait(for handles: [Handle], timeout: Double)
+}
+
+extension Executor {
+    /// Polling: a millisecond at most.
+    public func wait(for handles: [Handle], timeout: Double) {
+        usleep(UInt32(min(timeout, 0.001) * 1e6))
+    }
 }
 
 public enum ProcessExit: Equatable, Sendable, CustomStringConvertible {
@@ -36,7 +46,13 @@ public final class LocalProcessExecutor: Executor {
     /// Linux's POSIX_SPAWN_SETSID (spawn.h, glibc ≥ 2.26), which Swift's Glibc module does not export.
     static let setsid: Int16 = 0x80
 
+    /// A pidfd per running process (Linux ≥ 5.3): readable once the process has ended, so
+    /// `wait` sleeps until then instead of waking every millisecond to ask.
+    private var pidfds: [pid_t: Int32] = [:]
+
     public init(executable: String) { self.executable = executable }
+
+    deinit { for fd in pidfds.values { close(fd) } }
 
     public struct Handle: Sendable {
         public let pid: pid_t
@@ -60,6 +76,10 @@ public final class LocalProcessExecutor: Executor {
         guard rc == 0 else {
             throw RunProcess.Failure(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
         }
+        #if os(Linux)
+        let fd = pidfd_open(pid, 0)
+        if fd >= 0 { pidfds[pid] = fd }
+        #endif
         return Handle(pid: pid)
     }
 
@@ -67,9 +87,21 @@ public final class LocalProcessExecutor: Executor {
         var status: Int32 = 0
         let r = waitpid(handle.pid, &status, WNOHANG)
         guard r == handle.pid else { return nil }
+        if let fd = pidfds.removeValue(forKey: handle.pid) { close(fd) }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         let signal = status & 0x7F
         return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+    }
+
+    public func wait(for handles: [Handle], timeout: Double) {
+        #if os(Linux)
+        var fds = handles.compactMap { pidfds[$0.pid].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
+        if !fds.isEmpty, fds.count == handles.count {
+            _ = CLinux.poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
+            return
+        }
+        #endif
+        usleep(UInt32(min(timeout, 0.001) * 1e6))  // no pidfds: ask again in a millisecond
     }
 
     public func cancel(_ handle: Handle, force: Bool) {

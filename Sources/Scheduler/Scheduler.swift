@@ -158,7 +158,11 @@ public final class Scheduler<E: Executor> {
                     onEvent(.progress(hash: a.hash, epoch: p.epoch, loss: p.trainLoss))
                 }
             }
-            if !active.isEmpty { usleep(1000) }
+            // Until a process ends, or a twentieth of a second for timeouts, progress and
+            // Ctrl-C; not at all while a retry waits for a free worker.
+            if !active.isEmpty && (queue.isEmpty || active.count >= options.workers) {
+                executor.wait(for: active.map(\.handle), timeout: 0.05)
+            }
         }
         return outcome
     }

@@ -1,0 +1,6 @@
+// Linux system calls Swift's Glibc module does not export: pidfd_open (glibc >= 2.36), used
+// by the scheduler to sleep until one of its runs' processes ends.
+#ifdef __linux__
+#include <sys/pidfd.h>
+#include <poll.h>
+#endif
