@@ -90,21 +90,25 @@ public final class Tracker: Sendable {
                     sweepId = s.id
                 }
             }
+            // Prepared once: a sweep records thousands of params, and GRDB's Codable records
+            // cost more per row than the inserts.
+            let find = try db.cachedStatement(sql: "SELECT \(RunRecord.columns.joined(separator: ", ")) FROM run WHERE hash = ?")
+            let insertParam = try db.cachedStatement(sql: "INSERT INTO param (runId, key, type, number, text) VALUES (?, ?, ?, ?, ?)")
+            let join = try db.cachedStatement(sql: "INSERT OR IGNORE INTO sweepRun (sweepId, runId, position) VALUES (?, ?, ?)")
             var out: [RunRecord] = []
             for (position, planned) in runs.enumerated() {
                 var run: RunRecord
-                if let existing = try RunRecord.filter(Column("hash") == planned.record.hash).fetchOne(db) {
+                if let existing = try RunRecord.fetchAll(db, rows: Row.fetchCursor(find, arguments: [planned.record.hash])).first {
                     run = existing
                 } else {
                     run = planned.record
                     try run.insert(db)
                     for (key, value) in planned.params.sorted(by: { $0.key < $1.key }) {
-                        try ParamRecord(runId: run.id!, key: key, value: value).insert(db)
+                        let p = ParamRecord(runId: run.id!, key: key, value: value)
+                        try insertParam.execute(arguments: [p.runId, p.key, p.type, p.number, p.text])
                     }
                 }
-                if let sweepId {
-                    try SweepRunRecord(sweepId: sweepId, runId: run.id!, position: position).insert(db, onConflict: .ignore)
-                }
+                if let sweepId { try join.execute(arguments: [sweepId, run.id!, position]) }
                 out.append(run)
             }
             return out
