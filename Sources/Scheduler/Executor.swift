@@ -18,9 +18,11 @@ public protocol Executor: AnyObject {
 
 extension Executor {
     /// Polling: a millisecond at most.
-    public func wait(for handles: [Handle], timeout: Double) {
-        usleep(UInt32(min(timeout, 0.001) * 1e6))
-    }
+    public func wait(for handles: [Handle], timeout: Double) { Self.pause(timeout) }
+
+    /// Sleeps a millisecond, or `timeout` seconds if less: how often an executor that cannot
+    /// be woken by a process's end asks again.
+    static func pause(_ timeout: Double) { usleep(UInt32(min(timeout, 0.001) * 1e6)) }
 }
 
 public enum ProcessExit: Equatable, Sendable, CustomStringConvertible {
@@ -101,7 +103,7 @@ public final class LocalProcessExecutor: Executor {
             return
         }
         #endif
-        usleep(UInt32(min(timeout, 0.001) * 1e6))  // no pidfds: ask again in a millisecond
+        Self.pause(timeout)  // no pidfds: ask again in a millisecond
     }
 
     public func cancel(_ handle: Handle, force: Bool) {

@@ -46,6 +46,13 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     static let columns = ["id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
                           "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note"]
 
+    /// The run with this hash, through a statement prepared once per connection (ingest and
+    /// recording look runs up one at a time, hundreds per call).
+    static func fetch(_ db: Database, hash: String) throws -> RunRecord? {
+        let select = try db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM run WHERE hash = ?")
+        return try fetchAll(db, rows: Row.fetchCursor(select, arguments: [hash])).first
+    }
+
     /// Records decoded by hand from rows of `columns`: Codable decoding costs more than the
     /// query when a listing reads a thousand runs.
     static func fetchAll(_ db: Database, rows: RowCursor) throws -> [RunRecord] {

@@ -92,13 +92,12 @@ public final class Tracker: Sendable {
             }
             // Prepared once: a sweep records thousands of params, and GRDB's Codable records
             // cost more per row than the inserts.
-            let find = try db.cachedStatement(sql: "SELECT \(RunRecord.columns.joined(separator: ", ")) FROM run WHERE hash = ?")
             let insertParam = try db.cachedStatement(sql: "INSERT INTO param (runId, key, type, number, text) VALUES (?, ?, ?, ?, ?)")
             let join = try db.cachedStatement(sql: "INSERT OR IGNORE INTO sweepRun (sweepId, runId, position) VALUES (?, ?, ?)")
             var out: [RunRecord] = []
             for (position, planned) in runs.enumerated() {
                 var run: RunRecord
-                if let existing = try RunRecord.fetchAll(db, rows: Row.fetchCursor(find, arguments: [planned.record.hash])).first {
+                if let existing = try RunRecord.fetch(db, hash: planned.record.hash) {
                     run = existing
                 } else {
                     run = planned.record
@@ -127,7 +126,7 @@ public final class Tracker: Sendable {
     }
 
     public func run(_ hash: String) throws -> RunRecord? {
-        try db.read { db in try RunRecord.filter(Column("hash") == hash).fetchOne(db) }
+        try db.read { db in try RunRecord.fetch(db, hash: hash) }
     }
 
     // MARK: Ingest
@@ -162,20 +161,12 @@ public final class Tracker: Sendable {
             return stat(path, &st) == 0 ? Int(st.st_size) : 0
         }
         func known(_ db: Database) throws -> [String: RunRecord] {
-            let select = try db.cachedStatement(sql: "SELECT \(RunRecord.columns.joined(separator: ", ")) FROM run WHERE hash = ?")
             var byHash: [String: RunRecord] = [:]
             for hash in hashes {
-                guard let run = try RunRecord.fetchAll(db, rows: Row.fetchCursor(select, arguments: [hash])).first else {
-                    throw StoreError("no run \(hash) in the store")
-                }
+                guard let run = try RunRecord.fetch(db, hash: hash) else { throw StoreError("no run \(hash) in the store") }
                 byHash[hash] = run
             }
             return byHash
-        }
-        func read(_ byHash: [String: RunRecord]) throws -> [[Pending]] {
-            var batches: [[Pending]] = []
-            try readBatches(hashes: hashes, runs: byHash, batchLines: batchLines) { batches.append($0) }
-            return batches
         }
         var results: [String: IngestResult] = [:]
         // Small logs (a scheduler following its runs, several times a second, and ingesting
@@ -183,17 +174,15 @@ public final class Tracker: Sendable {
         // write transaction.
         if hashes.reduce(0, { $0 + size(eventLogPath($1)) }) < 1 << 20 {
             return try db.write { db in
-                for b in try read(try known(db)) { for (hash, r) in try apply(b, in: db) { results[hash, default: IngestResult()].add(r) } }
+                var batches: [[Pending]] = []
+                try readBatches(hashes: hashes, runs: try known(db), batchLines: batchLines) { batches.append($0) }
+                for b in batches { for (hash, r) in try apply(b, in: db) { results[hash, default: IngestResult()].add(r) } }
                 return results
             }
         }
         // Large ones are parsed on a second thread, a batch ahead of the writes, one
         // transaction per batch.
         let byHash = try db.read(known)
-        if hashes.reduce(0, { $0 + max(0, size(eventLogPath($1)) - (byHash[$1]?.ingestedBytes ?? 0)) }) < 1 << 20 {
-            for b in try read(byHash) { for (hash, r) in try apply(b) { results[hash, default: IngestResult()].add(r) } }
-            return results
-        }
         let handoff = Handoff<[Pending]>(capacity: 2)
         let reader = Thread { [self] in
             do {
