@@ -54,40 +54,52 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // The words every module shares: metric goals, scopes and kinds, checkpoint kinds, version.
+        .target(name: "Vocabulary"),
         .target(name: "Determinism"),
-        // gzip (through the system zlib) and SHA-256 hex digests: shared by Datasets and Tracker.
-        .target(name: "Codecs", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Engine", dependencies: ["Determinism", "Datasets"], swiftSettings: engineFlags),
+        // gzip (through the system zlib), SHA-256 hex digests and the JSON parser.
+        .target(name: "Codecs", dependencies: ["CZlib", "Determinism", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Datasets", dependencies: ["Codecs", "Determinism"], resources: [.copy("Resources")]),
+        .target(name: "Engine", dependencies: ["Determinism", "Datasets", "Vocabulary"], swiftSettings: engineFlags),
+        .target(name: "Planner", dependencies: [
+            "Engine", "Datasets", "Determinism", "Codecs", "Vocabulary",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "Tracker", dependencies: [
-            "Codecs", "Determinism",
+            "Codecs", "Determinism", "Vocabulary",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Planner", dependencies: [
-            "Engine", "Datasets", "Determinism", "Codecs",
-            .product(name: "Yams", package: "Yams"),
-        ]),
-        .target(name: "Scheduler", dependencies: ["Engine", "Datasets", "Planner", "Tracker", "Determinism", "Codecs", "CLinux"]),
-        .executableTarget(name: "cairn", dependencies: [
-            "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker", "Scheduler",
+        // What a run's own process does: spec in, events and objects out. Never opens the index.
+        .target(name: "Runner", dependencies: ["Planner", "Engine", "Datasets", "Tracker", "Codecs", "Determinism", "Vocabulary"]),
+        // Orchestrates processes only: it imports neither Engine nor Datasets.
+        .target(name: "Scheduler", dependencies: ["Planner", "Tracker", "Determinism", "Codecs", "Vocabulary", "CLinux"]),
+        .target(name: "CairnCLI", dependencies: [
+            "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker", "Runner", "Scheduler", "Vocabulary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], linkerSettings: staticRuntime),
+        ]),
+        .executableTarget(name: "cairn", dependencies: ["CairnCLI"], linkerSettings: staticRuntime),
         .executableTarget(name: "cairn-bench", dependencies: [
-            "Engine", "Datasets", "Determinism", "Planner", "Codecs", "Tracker",
+            "Engine", "Datasets", "Determinism", "Planner", "Codecs", "Tracker", "Vocabulary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/cairn-bench", swiftSettings: engineFlags),
-        .testTarget(name: "DeterminismTests", dependencies: ["Determinism"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs"],
+        // Scratch directories and stores, and running the built `cairn`: shared by every test target.
+        .target(name: "TestSupport", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary"], path: "Tests/TestSupport"),
+        .testTarget(name: "DeterminismTests", dependencies: ["Determinism", "TestSupport"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Determinism"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs", "Vocabulary", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Codecs", "CZlib"]),
-        .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Codecs", "Determinism"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Codecs", "CZlib", "TestSupport"]),
+        .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: [
-            "Planner", "Engine", "Determinism",
+            "Planner", "Engine", "Determinism", "Vocabulary", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Tracker", "Codecs", "Determinism"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "TestSupport",
+                                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "ExampleTests", dependencies: ["TestSupport", "Determinism", "Codecs"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Codecs
 import Determinism
 import Foundation
+import Vocabulary
 import Tracker
 
 /// The tracker workload, the same as Benchmarks/anchors/mlflow_tracker.py does with MLflow:
@@ -31,7 +32,7 @@ struct TrackerBench: ParsableCommand {
         let tracker = try Tracker(directory: dir)
         var rng = RandomStream(seed: 1, purpose: .synthetic)
         let optimizers = ["adam", "sgd", "adamw", "rmsprop"]
-        var planned: [Tracker.PlannedRun] = []
+        var planned: [RunEntry] = []
         for i in 0..<runs {
             var params: [String: JSONValue] = [:]
             params["train.lr"] = .number([0.1, 0.03, 0.01, 0.003, 0.001][i % 5])
@@ -45,8 +46,8 @@ struct TrackerBench: ParsableCommand {
             params["data.validation"] = .number(5000)
             params["data.split_seed"] = .number(Double(i))
             let hash = sha256Hex([Array("bench run \(i)".utf8)])
-            planned.append(.init(record: RunRecord(hash: hash, name: "bench", config: JSONValue.object(params).canonical,
-                                                   numericsVersion: 2, datasetSHA256: "bench"), params: params))
+            planned.append(RunEntry(hash: hash, name: "bench", canonicalSpec: JSONValue.object(params).canonical, numericsVersion: 2,
+                                    datasetSHA256: "bench", params: params))
         }
         try tracker.record(sweep: SweepRecord(hash: "bench", source: "bench", definition: "{}", metric: "val_accuracy", goal: "maximize"),
                            runs: planned)
@@ -58,16 +59,16 @@ struct TrackerBench: ParsableCommand {
             for step in 1...(ProcessInfo.processInfo.environment["STEPS"].flatMap(Int.init) ?? 100) {
                 loss *= 0.97 + 0.02 * rng.nextUniform()
                 acc += (0.95 - acc) * 0.05 * rng.nextUniform()
-                log.append(contentsOf: RunEvent.metrics(.init(scope: "epoch", step: step, epoch: step, kind: "model",
+                log.append(contentsOf: RunEvent.metrics(.init(scope: .epoch, step: step, epoch: step, kind: .model,
                     values: ["train_loss": loss, "val_loss": loss * 1.1, "val_accuracy": acc])).line())
             }
             log.append(contentsOf: RunEvent.end(.init(status: .completed, time: 1)).line())
-            FileManager.default.createFile(atPath: tracker.eventLogPath(p.record.hash), contents: Data(log))
+            FileManager.default.createFile(atPath: tracker.eventLogPath(p.hash), contents: Data(log))
         }
         let clock = ContinuousClock()
         var points = 0
         let ingestTime = try clock.measure {
-            points = try tracker.ingest(runs: planned.map(\.record.hash)).values.reduce(0) { $0 + $1.points }
+            points = try tracker.ingest(runs: planned.map(\.hash)).values.reduce(0) { $0 + $1.points }
         }
         let rate = Double(points) / seconds(ingestTime)
         print(String(format: "ingested %d points in %.0f ms: %.0f points/s", points, seconds(ingestTime) * 1e3, rate))
@@ -77,7 +78,7 @@ struct TrackerBench: ParsableCommand {
         var listed = 0
         let list = try (0..<5).map { _ in try clock.measure { listed = try tracker.runs(query).count } }.min()!
         print(String(format: "listed %d of %d runs (filtered, sorted by a metric) in %.2f ms", listed, runs, seconds(list) * 1e3))
-        let ten = Array(planned.prefix(10).map(\.record.hash))
+        let ten = Array(planned.prefix(10).map(\.hash))
         var got = 0
         let hist = try (0..<5).map { _ in
             try clock.measure { got = try tracker.history(runs: ten, keys: ["train_loss", "val_loss", "val_accuracy"]).values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }

@@ -38,13 +38,24 @@ public enum Datasets {
     /// Where Debian's `dataset-fashion-mnist` package puts the IDX files.
     public static let defaultFashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
 
+    /// The one rule for where IDX data sets are read from: the `--data-dir` option when
+    /// given, else `$CAIRN_DATA_DIR`, else Debian's location. A machine fact, never part of a
+    /// run's spec or hash.
+    ///
+    ///     Datasets.directory(nil)        // "/usr/share/datasets/fashion-mnist" (no $CAIRN_DATA_DIR)
+    ///     Datasets.directory("data/fm")  // "data/fm"
+    public static func directory(_ option: String?,
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        option ?? environment["CAIRN_DATA_DIR"] ?? defaultFashionMNISTDirectory
+    }
+
     /// Loads the dataset and splits off the validation set.
-    /// - Parameter directory: where IDX files are; defaults to Debian's location.
+    /// - Parameter directory: where IDX files are (see `directory(_:)`).
     public static func prepare(_ config: DataConfig, directory: String? = nil) throws -> PreparedData {
         func load() throws -> (train: LabeledSet, test: LabeledSet, classes: Int, sha256: String) {
             switch config.dataset {
             case .digits: return try Digits.load()
-            case .fashionMNIST, .mnist: return try IDX.loadDirectory(directory ?? defaultFashionMNISTDirectory)
+            case .fashionMNIST, .mnist: return try IDX.loadDirectory(Datasets.directory(directory))
             case .synthetic: return try Synthetic.make(config.synthetic)
             }
         }
@@ -79,7 +90,7 @@ extension Datasets {
         case .digits:
             return sha256Hex([try Digits.csv()])
         case .fashionMNIST, .mnist:
-            let dir = directory ?? defaultFashionMNISTDirectory
+            let dir = Datasets.directory(directory)
             return sha256Hex(try IDX.files.map { try IDX.readFile(dir: dir, name: $0) })
         case .synthetic:
             return sha256Hex([config.synthetic.canonical.canonicalBytes])

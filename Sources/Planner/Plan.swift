@@ -3,6 +3,7 @@ import Datasets
 import Determinism
 import Engine
 import Foundation
+import Vocabulary
 import Yams
 
 /// A planned run: its spec, its hash, and the values of the swept keys.
@@ -13,19 +14,37 @@ public struct PlannedRun: Sendable {
     public let datasetSHA256: String
     /// Each swept key (dotted) and this run's value there, as the schema typed it.
     public let params: [String: JSONValue]
+
+    public init(hash: String, name: String, spec: RunSpec, datasetSHA256: String, params: [String: JSONValue]) {
+        self.hash = hash
+        self.name = name
+        self.spec = spec
+        self.datasetSHA256 = datasetSHA256
+        self.params = params
+    }
 }
 
 /// The runs of a sweep (or of one experiment), in a fixed order.
 public struct Plan {
     public let sweepHash: String
     public let runs: [PlannedRun]
-    /// The swept keys, sorted; `varyingKeys` are those whose value differs between runs.
-    public let sweptKeys: [String]
+    /// The swept keys whose value differs between runs, sorted.
     public let varyingKeys: [String]
+    /// The sweep's canonical definition (RFC 8785 JSON): exactly the bytes `sweepHash` is
+    /// the SHA-256 of, stored with the sweep so the hash can be checked again.
+    public let definition: String
     /// For a grid: the product of the value counts, before duplicates collapse.
     public let gridUpperBound: Int?
     public let warnings: [String]
     public let sweep: Sweep?
+
+    /// What the sweep optimises: its file's `metric`, else the default metric
+    /// (`MetricName.defaultSweepMetric`) under its own goal (`Goal.of`).
+    public var metric: (name: String, goal: Goal) {
+        if let m = sweep?.metric { return m }
+        let name = MetricName.defaultSweepMetric(hasValidation: (runs.first?.spec.data.validation ?? 0) > 0)
+        return (name, Goal.of(name))
+    }
 }
 
 /// Expands sweeps into runs. Pure: files and overrides in, resolved specs out.
@@ -90,7 +109,7 @@ public enum Planner {
 
         var upperBound: Int?
         switch method {
-        case .grid, .bayes:
+        case .grid:
             let counts = parameters.map { $0.domain.gridCount ?? 1 }
             let product = counts.reduce(1.0) { $0 * Double($1) }
             guard product <= Double(maxRuns) else {
@@ -114,6 +133,8 @@ public enum Planner {
                 }
                 break
             }
+        case .bayes:
+            preconditionFailure("Sweep.parse refuses method: bayes")
         case .random:
             let cap = sweep?.runCap ?? 1
             guard cap <= maxRuns else { throw TooManyRuns(description: "run_cap is \(cap), more than the limit of \(maxRuns) runs (--max-runs)") }
@@ -139,18 +160,18 @@ public enum Planner {
         }
         guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
 
-        let varying = keys.filter { k in Set(runs.map { $0.params[k]?.canonical ?? "" }).count > 1 }
+        let varying = JSONValue.varyingKeys(runs.map(\.params))
         let definition: JSONValue = [
             "experiment": template.tree.json,
             "dataset_sha256": .string(runs.first?.datasetSHA256 ?? ""),
-            "numerics_version": .number(Double(Engine.numericsVersion)),
+            "numerics_version": .number(Double(Planner.numericsVersion)),
             "method": .string(method.rawValue),
             "metric": sweep?.metric.map { ["name": .string($0.name), "goal": .string($0.goal.rawValue)] } ?? .null,
             "run_cap": sweep?.runCap.map { .number(Double($0)) } ?? .null,
             "seed": method == .random ? .number(Double(sweep?.seed ?? 0)) : .null,
             "parameters": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.domain.canonical) })),
         ]
-        return Plan(sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, sweptKeys: keys, varyingKeys: varying,
+        return Plan(sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, varyingKeys: varying, definition: definition.canonical,
                     gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep)
     }
 

@@ -2,6 +2,7 @@ import Codecs
 import Datasets
 import Determinism
 import Engine
+import Vocabulary
 
 /// A fully resolved run: everything that determines its result, every default filled in.
 /// Its hash names the run (see `hash(datasetSHA256:)` and the README's "Run identity").
@@ -171,7 +172,7 @@ extension RunSpec {
         }
 
         let c = root.section("checkpoint")
-        let defaultBest = data.validation > 0 ? "val_accuracy" : "test_accuracy"
+        let defaultBest = MetricName.defaultSweepMetric(hasValidation: data.validation > 0)
         let every = c.integer("every", default: 0, where: { $0 >= 0 }, "≥ 0 (0: final and best only)")
         let bestNode = c.value("best")
         let best = c.string("best", default: defaultBest)

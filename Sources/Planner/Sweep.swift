@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 import Yams
 
 /// A sweep file in Weights & Biases' vocabulary, read and checked.
@@ -11,7 +12,6 @@ import Yams
 ///       model: { parameters: { hidden: { values: [[100], [256]] } } }
 public struct Sweep {
     public enum Method: String, Sendable, CaseIterable { case grid, random, bayes }
-    public enum Goal: String, Sendable, CaseIterable { case minimize, maximize }
 
     public struct Parameter {
         /// Dotted key path into the experiment (`train.lr`).
@@ -71,7 +71,7 @@ public struct Sweep {
             let m = top.section("metric")
             let name = m.string("name", default: "")
             if m.value("name") == nil { reader.fail("metric.name", m.node, "missing: the metric to optimise, e.g. val_accuracy") }
-            let goal = m.choice("goal", default: name.hasSuffix("loss") ? Goal.minimize : Goal.maximize)
+            let goal = m.choice("goal", default: Goal.of(name))
             m.finish(known: ["name", "goal", "target"])
             metric = (name, goal)
         }

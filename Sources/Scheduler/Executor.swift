@@ -4,6 +4,11 @@ import Foundation
 /// Where a run's process starts: the seam between "what the scheduler does" and "how a
 /// process is started, watched and stopped". The local pool is the first implementation; a
 /// cluster executor (Slurm job arrays) would be another.
+/// A run's process could not be started.
+public struct ExecutorError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 public protocol Executor: AnyObject {
     associatedtype Handle
     /// Starts `arguments` (the `cairn exec` command line) with output to `logPath`.
@@ -76,7 +81,7 @@ public final class LocalProcessExecutor: Executor {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attr, argv, environ)
         guard rc == 0 else {
-            throw RunProcess.Failure(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
+            throw ExecutorError(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
         }
         #if os(Linux)
         let fd = pidfd_open(pid, 0)

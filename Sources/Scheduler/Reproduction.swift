@@ -1,9 +1,8 @@
 import Codecs
-import Datasets
-import Engine
 import Foundation
 import Planner
 import Tracker
+import Vocabulary
 
 /// Re-creates a run from its stored spec alone — in a scratch store, in its own process,
 /// exactly as the scheduler runs it — and compares every model metric at every step and every
@@ -12,8 +11,8 @@ public struct Reproduction {
     public enum Verdict: Sendable, Equatable {
         case identical(metrics: Int, checkpoints: Int)
         /// The first model metric point that differs (nil: missing on that side).
-        case metricDiffers(key: String, scope: String, step: Int, original: Double?, reproduced: Double?)
-        case checkpointDiffers(step: Int, kinds: String, original: String, reproduced: String?)
+        case metricDiffers(key: String, scope: MetricScope, step: Int, original: Double?, reproduced: Double?)
+        case checkpointDiffers(step: Int, kinds: Set<CheckpointKind>, original: String, reproduced: String?)
         /// An original checkpoint object is missing or corrupt: nothing to compare with.
         case originalCorrupt(String)
         /// The reproduction's own process did not end with a result.
@@ -33,24 +32,28 @@ public struct Reproduction {
     }
 
     /// Reproduces `hash` from `tracker` using `cairn` (this executable) in a scratch store.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     public static func run(hash: String, tracker: Tracker, executable: String, dataDirectory: String?,
                            warn: (String) -> Void = { _ in }) throws -> Report {
-        guard let original = try tracker.run(hash) else { throw RunProcess.Failure(description: "no run \(hash)") }
+        guard let original = try tracker.run(hash) else { throw Failure(description: "no run \(hash)") }
         guard original.status.isResult else {
-            throw RunProcess.Failure(description: "run \(hash.prefix(12)) is \(original.status.rawValue): it has no result to reproduce")
+            throw Failure(description: "run \(hash.prefix(12)) is \(original.status.rawValue): it has no result to reproduce")
         }
         var warnings: [String] = []
-        if original.numericsVersion != Engine.numericsVersion {
-            warnings.append("the run was made with numerics version \(original.numericsVersion); this Cairn has \(Engine.numericsVersion): results may differ")
+        if original.numericsVersion != Planner.numericsVersion {
+            warnings.append("the run was made with numerics version \(original.numericsVersion); this Cairn has \(Planner.numericsVersion): results may differ")
         }
         warnings.forEach(warn)
         // The data-set check reads and hashes the whole data set (0.27 s for Fashion-MNIST, as
         // long as the process it checks for takes to load it): it runs while that process
         // starts and loads the data, and its note comes before the process trains.
-        let spec = try Experiment.parse(original.config, source: "run \(hash.prefix(12))").spec
+        let spec = try RunSpec(canonicalJSON: original.config, source: "run \(hash.prefix(12))")
         let recorded = original.datasetSHA256
         let dataCheck = Background { [dataDirectory] in
-            (try? Datasets.sha256(of: spec.data, directory: dataDirectory)).flatMap { data in
+            (try? Planner.datasetSHA256(of: spec, directory: dataDirectory)).flatMap { data in
                 data == recorded ? nil : "the data set differs from the run's (SHA-256 \(data.prefix(12)), recorded \(recorded.prefix(12))): results will differ"
             }
         }
@@ -71,10 +74,8 @@ public struct Reproduction {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-reproduce-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = try Tracker(directory: scratch)
-        var record = RunRecord(hash: hash, name: original.name, config: original.config, numericsVersion: Engine.numericsVersion,
-                               datasetSHA256: original.datasetSHA256)
-        record.status = .planned
-        try copy.record(sweep: nil, runs: [.init(record: record, params: [:])])
+        try copy.record(sweep: nil, runs: [PlannedRun(hash: hash, name: original.name, spec: spec, datasetSHA256: original.datasetSHA256,
+                                                      params: [:])])
         _ = try copy.claim(run: hash, sawStatus: .planned, sawAttempts: 0)
         var args = ["--store", scratch]
         if let dataDirectory { args += ["--data-dir", dataDirectory] }
@@ -102,32 +103,20 @@ public struct Reproduction {
 
     /// Model metrics point by point (in key, then step order), then checkpoints by step and kind.
     static func compare(_ hash: String, original: Tracker, reproduced: Tracker) throws -> Verdict {
-        func points(_ t: Tracker) throws -> [String: [MetricPoint]] {
-            (try t.history(runs: [hash])[hash] ?? [:]).mapValues { $0.filter { $0.kind == "model" } }.filter { !$0.value.isEmpty }
-        }
-        let a = try points(original), b = try points(reproduced)
-        var compared = 0
-        for key in Set(a.keys).union(b.keys).sorted() {
-            let pa = a[key] ?? [], pb = b[key] ?? []
-            for i in 0..<max(pa.count, pb.count) {
-                let x = i < pa.count ? pa[i] : nil, y = i < pb.count ? pb[i] : nil
-                let same = x != nil && y != nil && x!.step == y!.step && x!.scope == y!.scope
-                    && x!.value?.bitPattern == y!.value?.bitPattern
-                if !same {
-                    let p = x ?? y!
-                    return .metricDiffers(key: key, scope: p.scope, step: p.step, original: x?.value, reproduced: y?.value)
+        let a = try original.modelHistory(run: hash), b = try reproduced.modelHistory(run: hash)
+        switch ModelHistory.firstDifference(a, b) {
+        case let .differs(key, scope, step, x, y):
+            return .metricDiffers(key: key, scope: scope, step: step, original: x, reproduced: y)
+        case .identical(let compared):
+            let ca = try original.checkpoints(run: hash), cb = try reproduced.checkpoints(run: hash)
+            for c in ca {
+                let match = cb.first { $0.step == c.step && $0.kinds == c.kinds }
+                if match?.object != c.object {
+                    return .checkpointDiffers(step: c.step, kinds: c.kinds, original: c.object, reproduced: match?.object)
                 }
-                compared += 1
             }
+            return .identical(metrics: compared, checkpoints: ca.count)
         }
-        let ca = try original.checkpoints(run: hash), cb = try reproduced.checkpoints(run: hash)
-        for c in ca {
-            let match = cb.first { $0.step == c.step && $0.kinds == c.kinds }
-            if match?.object != c.object {
-                return .checkpointDiffers(step: c.step, kinds: c.kinds, original: c.object, reproduced: match?.object)
-            }
-        }
-        return .identical(metrics: compared, checkpoints: ca.count)
     }
 }
 

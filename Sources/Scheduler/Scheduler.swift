@@ -78,7 +78,7 @@ public final class Scheduler<E: Executor> {
                 outcome.wasInterrupted = true
                 for i in active.indices { executor.cancel(active[i].handle, force: false); active[i].termSentAt = Date() }
                 for (hash, _) in queue {
-                    try tracker.update(run: hash) { $0.status = .interrupted }
+                    try tracker.interrupt(run: hash)
                     unlink(tracker.leasePath(hash))
                 }
                 outcome.interrupted += queue.count
@@ -107,7 +107,7 @@ public final class Scheduler<E: Executor> {
             while active.count < options.workers, let (hash, tries) = queue.popLast() {
                 // A first try was counted by its claim; its process's start event marks it running.
                 if tries > 1 {
-                    try tracker.update(run: hash) { $0.status = .running; $0.attempts += 1 }
+                    try tracker.startRetry(run: hash)
                     attempts[hash, default: 0] += 1
                 }
                 let attempt = attempts[hash] ?? tries
@@ -128,23 +128,20 @@ public final class Scheduler<E: Executor> {
                 let reason = a.timedOut ? "timed out after \(String(format: "%g", options.timeout ?? 0)) s (\(exit))" : "\(exit)"
                 let tail = Self.tail(tracker.logPath(a.hash), lines: 5)
                 if outcome.wasInterrupted {
-                    try tracker.update(run: a.hash) { $0.status = .interrupted; $0.error = "interrupted" }
+                    try tracker.interrupt(run: a.hash, reason: "interrupted")
                     outcome.interrupted += 1
                     onEvent(.finished(hash: a.hash, status: .interrupted, detail: nil))
                 } else if a.tries <= options.retries {
                     onEvent(.retrying(hash: a.hash, attempt: a.attempt + 1, reason: reason))
                     requeued = true
                     Lease.hold(tracker.leasePath(a.hash))
-                    try tracker.update(run: a.hash) { $0.status = .queued }
+                    try tracker.requeue(run: a.hash)
                     queue.append((a.hash, a.tries + 1))
                 } else {
-                    try tracker.update(run: a.hash) { r in
-                        r.status = .failed
-                        if case .exited(let c) = exit { r.exitCode = Int(c) } else { r.exitCode = nil }
-                        if case .signaled(let s) = exit { r.signal = Int(s) } else { r.signal = nil }
-                        r.error = reason + (tail.isEmpty ? "" : "\n" + tail)
-                        r.finishedAt = Date()
-                    }
+                    var code: Int?, signal: Int?
+                    if case .exited(let c) = exit { code = Int(c) }
+                    if case .signaled(let s) = exit { signal = Int(s) }
+                    try tracker.fail(run: a.hash, exitCode: code, signal: signal, error: reason + (tail.isEmpty ? "" : "\n" + tail))
                     outcome.failed += 1
                     onEvent(.finished(hash: a.hash, status: .failed, detail: reason + (tail.isEmpty ? "" : "\n" + tail)))
                 }

@@ -1,5 +1,4 @@
 import Determinism
-import Engine
 import Foundation
 import Planner
 import Tracker
@@ -28,17 +27,10 @@ public struct Sweeper {
     }
 
     public func prepare(source: String, rerun: Bool) throws -> Preparation {
-        let definition = plan.sweep.map { s in
-            JSONValue.object(["source": .string(source), "method": .string(s.method.rawValue), "run_cap": s.runCap.map { .number(Double($0)) } ?? .null])
-        } ?? .object(["source": .string(source)])
         let records = try tracker.record(
-            sweep: SweepRecord(hash: plan.sweepHash, source: source, definition: definition.canonical,
-                               metric: plan.sweep?.metric?.name, goal: plan.sweep?.metric?.goal.rawValue),
-            runs: plan.runs.map { r in
-                Tracker.PlannedRun(record: RunRecord(hash: r.hash, name: r.name, config: r.spec.json.canonical,
-                                                     numericsVersion: Engine.numericsVersion, datasetSHA256: r.datasetSHA256),
-                                   params: r.spec.json.flattened)
-            })
+            sweep: SweepRecord(hash: plan.sweepHash, source: source, definition: plan.definition,
+                               metric: plan.metric.name, goal: plan.metric.goal.rawValue),
+            runs: plan.runs)
         // Logs an earlier invocation left (its scheduler may have been killed) go in first.
         _ = try tracker.ingest(runs: records.map(\.hash).filter { FileManager.default.fileExists(atPath: tracker.eventLogPath($0)) })
         var p = Preparation()
@@ -65,4 +57,11 @@ public struct Sweeper {
         }
         return p
     }
+}
+
+/// A planned run is recorded with its canonical spec and every key of it as a param.
+extension PlannedRun: RecordableRun {
+    public var canonicalSpec: String { spec.json.canonical }
+    public var numericsVersion: Int { Planner.numericsVersion }
+    public var recordedParams: [String: JSONValue] { spec.json.flattened }
 }

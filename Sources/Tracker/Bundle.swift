@@ -71,7 +71,7 @@ extension Tracker {
             let id = record.id!
             let (params, tags, memberships, checkpoints) = try db.read { db in
                 (try Row.fetchAll(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId = ?", arguments: [id])
-                    .map { r in ParamRecord(runId: r[0], key: r[1], type: r[2], number: r[3], text: r[4]) },
+                    .map { r in ParamRecord(runId: r["runId"], key: r["key"], type: r["type"], number: r["number"], text: r["text"]) },
                  try String.fetchAll(db, sql: "SELECT name FROM tag WHERE runId = ? ORDER BY name", arguments: [id]),
                  try Row.fetchAll(db, sql: "SELECT sweep.*, sweepRun.position FROM sweepRun JOIN sweep ON sweep.id = sweepRun.sweepId WHERE runId = ?",
                                   arguments: [id]).map { (try SweepRecord(row: $0), $0["position"] as Int) },
@@ -178,11 +178,7 @@ extension Tracker {
                 }
                 try removeRows([hash])
             }
-            var fresh = r.record
-            fresh.id = nil
-            fresh.status = .planned
-            fresh.ingestedBytes = 0
-            try record(sweep: nil, runs: [PlannedRun(record: fresh, params: r.params)])
+            try record(sweep: nil, runs: [r])
             try writeAtomically(Array(r.events.utf8), to: eventLogPath(hash))
             if let output = r.output { try writeAtomically(Array(output.utf8), to: logPath(hash)) }
             try ingest(run: hash)
@@ -231,4 +227,14 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         unlink(temporary)
         throw Tracker.StoreError("\(path): cannot write: \(reason)")
     }
+}
+
+/// A bundled run is recorded afresh (`planned`, nothing ingested), then its log is ingested.
+extension RunBundle.Run: RecordableRun {
+    var hash: String { record.hash }
+    var name: String { record.name }
+    var canonicalSpec: String { record.config }
+    var numericsVersion: Int { record.numericsVersion }
+    var datasetSHA256: String { record.datasetSHA256 }
+    var recordedParams: [String: JSONValue] { params }
 }

@@ -1,6 +1,216 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Vocabulary
+
+extension Tracker {
+    public struct IngestResult: Sendable, Equatable {
+        public var events = 0
+        public var points = 0
+        /// The run's status after ingest, if the log said anything about it.
+        public var status: RunStatus?
+
+        mutating func add(_ other: IngestResult) {
+            events += other.events
+            points += other.points
+            if let s = other.status { status = s }
+        }
+    }
+
+    /// Ingests the run's event log from where the last ingest stopped. Idempotent: ingesting
+    /// the same events again changes nothing. A log cut off mid-line (a crash) is ingested up to
+    /// its last complete line.
+    @discardableResult
+    public func ingest(run hash: String) throws -> IngestResult {
+        try ingest(runs: [hash])[hash] ?? IngestResult()
+    }
+
+    /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs); each
+    /// transaction also records how far into each log it got, so an interrupted ingest resumes
+    /// where its last commit left off.
+    public func ingest(runs hashes: [String], batchLines: Int = 10_000) throws -> [String: IngestResult] {
+        func size(_ path: String) -> Int {
+            var st = stat()
+            return stat(path, &st) == 0 ? Int(st.st_size) : 0
+        }
+        func known(_ db: Database) throws -> [String: RunRecord] {
+            var byHash: [String: RunRecord] = [:]
+            for hash in hashes {
+                guard let run = try RunRecord.fetch(db, hash: hash) else { throw StoreError("no run \(hash) in the store") }
+                byHash[hash] = run
+            }
+            return byHash
+        }
+        var results: [String: IngestResult] = [:]
+        // Small logs (a scheduler following its runs, several times a second, and ingesting
+        // each as it ends): where each log stands, its new lines and their effects, all in one
+        // write transaction.
+        if hashes.reduce(0, { $0 + size(eventLogPath($1)) }) < 1 << 20 {
+            return try db.write { db in
+                var batches: [[Pending]] = []
+                try readBatches(hashes: hashes, runs: try known(db), batchLines: batchLines) { batches.append($0) }
+                for b in batches { for (hash, r) in try apply(b, in: db) { results[hash, default: IngestResult()].add(r) } }
+                return results
+            }
+        }
+        // Large ones are parsed on a second thread, a batch ahead of the writes, one
+        // transaction per batch.
+        let byHash = try db.read(known)
+        let handoff = Handoff<[Pending]>(capacity: 2)
+        let reader = Thread { [self] in
+            do {
+                try self.readBatches(hashes: hashes, runs: byHash, batchLines: batchLines) { handoff.put(.success($0)) }
+                handoff.finish()
+            } catch {
+                handoff.put(.failure(error))
+                handoff.finish()
+            }
+        }
+        reader.start()
+        var failure: Error?
+        while let next = handoff.take() {
+            guard failure == nil else { continue }  // drain, so the reader can finish
+            do {
+                for (hash, r) in try apply(try next.get()) { results[hash, default: IngestResult()].add(r) }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// Reads and parses logs from each run's recorded offset into batches of about `batchLines`
+    /// complete lines.
+    func readBatches(hashes: [String], runs: [String: RunRecord], batchLines: Int, emit: ([Pending]) -> Void) throws {
+        var pending: [Pending] = []
+        var pendingLines = 0
+        for hash in hashes {
+            let run = runs[hash]!
+            guard let handle = FileHandle(forReadingAtPath: eventLogPath(hash)) else { continue }
+            try handle.seek(toOffset: UInt64(run.ingestedBytes))
+            let data = try handle.readToEnd() ?? Data()
+            try? handle.close()
+            var events: [RunEvent] = []
+            var consumed = 0
+            var batchStart = run.ingestedBytes
+            try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                var start = 0
+                while let nl = bytes[start...].firstIndex(of: 0x0A) {
+                    let line = UnsafeBufferPointer(rebasing: bytes[start..<nl])
+                    do { events.append(try RunEvent.parse(line)) } catch {
+                        throw StoreError("\(eventLogPath(hash)), byte \(run.ingestedBytes + start): not a valid event: \(error)")
+                    }
+                    start = nl + 1
+                    consumed = start
+                    if pendingLines + events.count >= batchLines {
+                        pending.append(Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
+                        batchStart = run.ingestedBytes + consumed
+                        emit(pending)
+                        pending = []
+                        pendingLines = 0
+                        events.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !events.isEmpty {
+                pending.append(Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
+                pendingLines += events.count
+            }
+        }
+        if !pending.isEmpty { emit(pending) }
+    }
+
+    struct Pending: Sendable {
+        let hash: String
+        let runId: Int64
+        let events: [RunEvent]
+        /// Where in the log these events start: applied only if the index is still there (two
+        /// processes ingesting one log must not apply an older batch over a newer one).
+        let startOffset: Int
+        let endOffset: Int
+    }
+
+    /// One batch in one transaction: metrics, checkpoints, status, summaries, and each log's
+    /// offset. Every statement is prepared once per batch: a thousand small runs cost more in
+    /// SQL compilation and Codable records than in their points.
+    func apply(_ batch: [Pending]) throws -> [String: IngestResult] {
+        try db.write { db in try apply(batch, in: db) }
+    }
+
+    func apply(_ batch: [Pending], in db: Database) throws -> [String: IngestResult] {
+        var results: [String: IngestResult] = [:]
+        var points = try PointInsert(db)
+        let readRun = try db.cachedStatement(sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
+        let updateRun = try db.cachedStatement(sql: """
+            UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
+            """)
+        let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
+        let saveProvenance = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO provenance (runId, \(Provenance.columns.joined(separator: ", ")), startedAt, endedAt)
+            VALUES (?, \(Provenance.columns.map { _ in "?" }.joined(separator: ", ")), ?, NULL)
+            """)
+        let saveCheckpoint = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO checkpoint (runId, object, step, epoch, kinds, rawSize, storedSize) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for part in batch {
+            let runId = part.runId
+            var result = IngestResult()
+            guard let row = try Row.fetchOne(readRun, arguments: [runId]) else { throw StoreError("run \(part.hash) vanished") }
+            guard (row["ingestedBytes"] as Int) == part.startOffset else { continue }  // another ingest got here first
+            var metrics = try RunMetrics(db, runId: runId)
+            var status: RunStatus = row["status"], attempts: Int = row["attempts"], error: String? = row["error"]
+            var startedAt: Date? = row["startedAt"], finishedAt: Date? = row["finishedAt"]
+            for event in part.events {
+                result.events += 1
+                switch event {
+                case .start(let s):
+                    status = .running
+                    attempts = max(attempts, s.attempt)
+                    startedAt = Date(timeIntervalSince1970: s.time)
+                    finishedAt = nil
+                    result.status = .running
+                    if let p = s.provenance {
+                        try saveProvenance.execute(arguments: StatementArguments([runId] + p.values + [startedAt]))
+                    }
+                case .metrics(let m):
+                    let epochScope = m.scope == .epoch
+                    for (key, value) in m.values {
+                        try metrics.add(key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
+                    }
+                    result.points += m.values.count
+                case .checkpoint(let c):
+                    try saveCheckpoint.execute(arguments: [runId, c.object, c.step, c.epoch, CheckpointKind.label(c.kinds), c.rawSize, c.storedSize])
+                case .end(let e):
+                    status = e.status
+                    finishedAt = Date(timeIntervalSince1970: e.time)
+                    error = e.error
+                    result.status = e.status
+                    try endProvenance.execute(arguments: [finishedAt, runId])
+                }
+            }
+            try metrics.save()
+            try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
+            results[part.hash, default: IngestResult()].add(result)
+        }
+        // Points of every run in the batch go in before the commit (nothing reads them sooner).
+        try points.flush()
+        return results
+    }
+
+    /// Ingests every event log in the store (of runs recorded in the index); returns the
+    /// number of runs and events ingested.
+    @discardableResult
+    public func ingestAll(batchLines: Int = 10_000) throws -> (runs: Int, events: Int) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/events")) ?? []
+        let hashes = files.filter { $0.hasSuffix(".jsonl") }.map { String($0.dropLast(6)) }.sorted()
+        let known = try db.read { db in try String.fetchSet(db, RunRecord.select(Column("hash")).filter(hashes.contains(Column("hash")))) }
+        let runs = hashes.filter(known.contains)
+        let results = try ingest(runs: runs, batchLines: batchLines)
+        return (runs.count, results.values.reduce(0) { $0 + $1.events })
+    }
+}
 
 /// The ingest's one hot statement, bound through SQLite's C API on GRDB's own prepared
 /// statement: GRDB's generic argument boxing costs more than the insert itself. The SQL is a
@@ -82,13 +292,14 @@ struct RunMetrics {
         self.db = db
         self.runId = runId
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, key, scope FROM series WHERE runId = ?"), arguments: [runId]) {
-            let k = slot(row[1])
-            if (row[2] as String) == "epoch" { keys[k].epochSeries = row[0] } else { keys[k].stepSeries = row[0] }
+            let k = slot(row["key"])
+            if (row["scope"] as MetricScope) == .epoch { keys[k].epochSeries = row["id"] } else { keys[k].stepSeries = row["id"] }
         }
         let summaries = try db.cachedStatement(sql: "SELECT key, kind, final, finalStep, min, max FROM summary WHERE runId = ?")
         for r in try Row.fetchAll(summaries, arguments: [runId]) {
-            let k = slot(r[0])
-            keys[k].summary = SummaryRecord(runId: runId, key: r[0], kind: r[1], final: r[2], finalStep: r[3], min: r[4], max: r[5])
+            let k = slot(r["key"])
+            keys[k].summary = SummaryRecord(runId: runId, key: r["key"], kind: r["kind"], final: r["final"], finalStep: r["finalStep"],
+                                            min: r["min"], max: r["max"])
             keys[k].summaryOfEpochs = keys[k].epochSeries != nil
         }
     }
@@ -101,7 +312,7 @@ struct RunMetrics {
     }
 
     /// Queues the point for `points` and updates the key's summary.
-    mutating func add(key name: String, epochScope: Bool, step: Int, epoch: Int, value: Double?, kind: String,
+    mutating func add(key name: String, epochScope: Bool, step: Int, epoch: Int, value: Double?, kind: MetricKind,
                       into points: inout PointInsert) throws {
         let k = slot(name)
         let series: Int64
@@ -109,7 +320,7 @@ struct RunMetrics {
             series = id
         } else {
             let insert = try db.cachedStatement(sql: "INSERT INTO series (runId, key, scope, kind) VALUES (?, ?, ?, ?)")
-            try insert.execute(arguments: [runId, name, epochScope ? "epoch" : "step", kind])
+            try insert.execute(arguments: [runId, name, epochScope ? MetricScope.epoch : MetricScope.step, kind])
             series = db.lastInsertedRowID
             if epochScope { keys[k].epochSeries = series } else { keys[k].stepSeries = series }
         }

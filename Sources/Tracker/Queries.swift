@@ -2,6 +2,7 @@ import Codecs
 import Determinism
 import Foundation
 import GRDB
+import Vocabulary
 
 /// A listed run: its record, its params and its metric summaries.
 public struct RunRow: Sendable {
@@ -13,12 +14,11 @@ public struct RunRow: Sendable {
 }
 
 public struct MetricPoint: Sendable, Equatable {
-    public let scope: String
+    public let scope: MetricScope
     public let step: Int
     public let epoch: Int
     public let value: Double?
-    /// `model` (deterministic) or `machine`.
-    public let kind: String
+    public let kind: MetricKind
 }
 
 /// What `runs(_:)` lists.
@@ -70,8 +70,12 @@ extension Tracker {
 
     /// The sweep whose hash starts with `prefix`.
     public func sweep(_ prefix: String) throws -> SweepRecord {
+        try db.read { db in try Tracker.sweep(prefix, in: db, directory: directory) }
+    }
+
+    static func sweep(_ prefix: String, in db: Database, directory: String) throws -> SweepRecord {
         let p = prefix.lowercased()
-        let matches = try db.read { db in try SweepRecord.filter(Column("hash").like("\(p)%")).limit(11).fetchAll(db) }
+        let matches = try SweepRecord.filter(Column("hash").like("\(p)%")).limit(11).fetchAll(db)
         guard matches.count == 1 else {
             throw StoreError(matches.isEmpty ? "no sweep matches \(prefix) in \(directory)"
                              : "\(prefix) is ambiguous: it matches \(matches.count) sweeps: \(matches.map { String($0.hash.prefix(12)) }.joined(separator: ", "))")
@@ -86,10 +90,7 @@ extension Tracker {
             var request = RunRecord.all()
             var sweepId: Int64?
             if let s = q.sweep {
-                let sweep = try SweepRecord.filter(Column("hash").like("\(s.lowercased())%")).fetchAll(db)
-                guard sweep.count == 1, let id = sweep[0].id else {
-                    throw StoreError(sweep.isEmpty ? "no sweep matches \(s)" : "\(s) matches \(sweep.count) sweeps")
-                }
+                let id = try Tracker.sweep(s, in: db, directory: directory).id!
                 sweepId = id
                 request = request.filter(sql: "id IN (SELECT runId FROM sweepRun WHERE sweepId = ?)", arguments: [id])
             }
@@ -135,21 +136,28 @@ extension Tracker {
             var params: [Int64: [String: JSONValue]] = [:]
             let paramRows = try Row.fetchCursor(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))",
                                                 arguments: [jsonList(ids)])
+            var pcs: ColumnPositions?
             while let r = try paramRows.next() {
-                let p = ParamRecord(runId: r[0], key: r[1], type: r[2], number: r[3], text: r[4])
+                let pc = pcs ?? ColumnPositions(r)
+                pcs = pc
+                let p = ParamRecord(runId: r[pc["runId"]], key: r[pc["key"]], type: r[pc["type"]], number: r[pc["number"]], text: r[pc["text"]])
                 params[p.runId, default: [:]][p.key] = p.json
             }
             var summaries: [Int64: [String: SummaryRecord]] = [:]
             let summaryRows = try Row.fetchCursor(db, sql: "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))",
                                                   arguments: [jsonList(ids)])
+            var scs: ColumnPositions?
             while let r = try summaryRows.next() {
-                let s = SummaryRecord(runId: r[0], key: r[1], kind: r[2], final: r[3], finalStep: r[4], min: r[5], max: r[6])
+                let sc = scs ?? ColumnPositions(r)
+                scs = sc
+                let s = SummaryRecord(runId: r[sc["runId"]], key: r[sc["key"]], kind: r[sc["kind"]], final: r[sc["final"]],
+                                      finalStep: r[sc["finalStep"]], min: r[sc["min"]], max: r[sc["max"]])
                 summaries[s.runId, default: [:]][s.key] = s
             }
             var tags: [Int64: [String]] = [:]
             let tagRows = try Row.fetchCursor(db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
                                               arguments: [jsonList(ids)])
-            while let r = try tagRows.next() { tags[r[0], default: []].append(r[1]) }
+            while let r = try tagRows.next() { tags[r["runId"], default: []].append(r["name"]) }
             let rows = records.map { RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? []) }
             guard let hashes = q.hashes, q.sort == nil else { return rows }
             let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })
@@ -170,7 +178,8 @@ extension Tracker {
             let request = SQLRequest<Row>("\(sql) ORDER BY run.hash, series.key, point.step, series.scope = 'epoch'")
             var out: [String: [String: [MetricPoint]]] = [:]
             for row in try request.fetchAll(db) {
-                out[row[0], default: [:]][row[1], default: []].append(MetricPoint(scope: row[2], step: row[3], epoch: row[4], value: row[5], kind: row[6]))
+                out[row["hash"], default: [:]][row["key"], default: []].append(
+                    MetricPoint(scope: row["scope"], step: row["step"], epoch: row["epoch"], value: row["value"], kind: row["kind"]))
             }
             return out
         }
@@ -185,138 +194,19 @@ extension Tracker {
 
     public func checkpoints(run hash: String) throws -> [CheckpointRecord] {
         try db.read { db in
-            try CheckpointRecord.filter(sql: "runId = (SELECT id FROM run WHERE hash = ?)", arguments: [hash]).order(Column("step")).fetchAll(db)
+            try CheckpointRecord.fetchAll(db, sql: "SELECT * FROM checkpoint WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY step",
+                                          arguments: [hash])
         }
     }
 
-    public func provenance(run hash: String) throws -> ProvenanceRecord? {
-        try db.read { db in try ProvenanceRecord.filter(sql: "runId = (SELECT id FROM run WHERE hash = ?)", arguments: [hash]).fetchOne(db) }
-    }
-
-    // MARK: Verify, gc, export
-
-    public struct VerifyReport: Sendable {
-        /// Object hash → the runs that reference it.
-        public var missing: [String: [String]] = [:]
-        public var corrupt: [String: [String]] = [:]
-        public var orphaned: [String] = []
-        public var checked = 0
-        public var integrity = "ok"
-        public var ok: Bool { missing.isEmpty && corrupt.isEmpty && integrity == "ok" }
-    }
-
-    /// Re-hashes every object and checks every reference: missing and corrupt objects (with
-    /// the runs they affect), objects no run references, and SQLite's integrity check.
-    public func verify() throws -> VerifyReport {
-        var report = VerifyReport()
-        let refs = try db.read { db -> [String: [String]] in
-            var refs: [String: [String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT checkpoint.object, run.hash FROM checkpoint JOIN run ON run.id = checkpoint.runId") {
-                refs[row[0], default: []].append(row[1])
-            }
-            report.integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
-            return refs
-        }
-        let present = Set(objects.all())
-        for (object, runs) in refs {
-            report.checked += 1
-            guard present.contains(object) else { report.missing[object] = runs.sorted(); continue }
-            do { _ = try objects.get(object) } catch { report.corrupt[object] = runs.sorted() }
-        }
-        report.orphaned = present.subtracting(refs.keys).sorted()
-        return report
-    }
-
-    /// Objects no run references; removed when `apply`. Returns them and the bytes they hold.
-    public func gc(apply: Bool) throws -> (objects: [String], bytes: Int) {
-        let referenced = try db.read { db in try String.fetchSet(db, sql: "SELECT DISTINCT object FROM checkpoint") }
-        let unreferenced = objects.all().filter { !referenced.contains($0) }
-        let bytes = unreferenced.reduce(0) { $0 + objects.storedSize($1) }
-        if apply { for o in unreferenced { try objects.remove(o) } }
-        return (unreferenced, bytes)
-    }
-
-    /// Bytes the store takes on disk (index, objects, logs).
-    public func sizeOnDisk() -> Int {
-        let fm = FileManager.default
-        guard let e = fm.enumerator(atPath: directory) else { return 0 }
-        var total = 0
-        while let f = e.nextObject() as? String {
-            if let a = try? fm.attributesOfItem(atPath: "\(directory)/\(f)"), a[.type] as? FileAttributeType == .typeRegular {
-                total += a[.size] as? Int ?? 0
-            }
-        }
-        return total
-    }
-}
-
-extension Tracker {
-    /// Removes runs from the index, with their points (which carry no foreign key) and, through
-    /// cascades, their series, params, summaries, tags, checkpoints and sweep memberships; then
-    /// their event logs, outputs and leases (a removed run planned again starts afresh, rather
-    /// than re-ingesting its old log). Objects may be shared: they stay until `gc(apply: true)`.
-    public func remove(runs hashes: [String]) throws {
-        try removeRows(hashes)
-        for hash in hashes {
-            for path in [eventLogPath(hash), logPath(hash), leasePath(hash)] { try? FileManager.default.removeItem(atPath: path) }
-        }
-    }
-
-    func removeRows(_ hashes: [String]) throws {
-        try db.write { db in
-            let ids = try Int64.fetchAll(db, RunRecord.select(Column("id")).filter(hashes.contains(Column("hash"))))
-            guard !ids.isEmpty else { return }
-            try db.execute(sql: """
-                DELETE FROM point WHERE seriesId IN (SELECT id FROM series WHERE runId IN (SELECT value FROM json_each(?)))
-                """, arguments: [jsonList(ids)])
-            _ = try RunRecord.filter(ids.contains(Column("id"))).deleteAll(db)
-        }
-    }
-}
-
-extension Tracker {
-    /// Claims a run for this process: sets it `queued` with the next attempt only if it is
-    /// still in the state the caller saw (status and attempts), so of two schedulers racing for
-    /// one run exactly one wins. Returns whether this one did.
-    public func claim(run hash: String, sawStatus: RunStatus, sawAttempts: Int) throws -> Bool {
-        try db.write { db in
-            try db.execute(sql: """
-                UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
-                WHERE hash = ? AND status = ? AND attempts = ?
-                """, arguments: [hash, sawStatus.rawValue, sawAttempts])
-            return db.changesCount == 1
-        }
-    }
-
-    /// Claims several runs in one transaction (each by the same compare-and-swap as
-    /// `claim`); returns the hashes this process won.
-    public func claim(runs: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)]) throws -> [String] {
-        try db.write { db in
-            let st = try db.cachedStatement(sql: """
-                UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
-                WHERE hash = ? AND status = ? AND attempts = ?
-                """)
-            var won: [String] = []
-            for r in runs {
-                try st.execute(arguments: [r.hash, r.sawStatus.rawValue, r.sawAttempts])
-                if db.changesCount == 1 { won.append(r.hash) }
-            }
-            return won
-        }
-    }
-
-    /// The latest epoch a run has reported and its training loss then.
-    public func progress(run hash: String) throws -> (epoch: Int, trainLoss: Double?) {
+    public func provenance(run hash: String) throws -> Provenance? {
         try db.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT max(point.epoch), (SELECT final FROM summary WHERE summary.runId = run.id AND summary.key = 'train_loss')
-                FROM run JOIN series ON series.runId = run.id JOIN point ON point.seriesId = series.id WHERE run.hash = ?
-                """, arguments: [hash])
-            return (row?[0] ?? 0, row?[1])
+            try Row.fetchOne(db, sql: "SELECT * FROM provenance WHERE runId = (SELECT id FROM run WHERE hash = ?)", arguments: [hash])
+                .map(Provenance.init(row:))
         }
     }
-}
 
-extension Tracker {
-    public func leasePath(_ hash: String) -> String { "\(directory)/leases/\(hash).lease" }
+    public func run(_ hash: String) throws -> RunRecord? {
+        try db.read { db in try RunRecord.fetch(db, hash: hash) }
+    }
 }

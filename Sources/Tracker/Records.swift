@@ -1,5 +1,7 @@
+import Determinism
 import Foundation
 import GRDB
+import Vocabulary
 
 /// Run statuses. `completed` and `diverged` are results (a diverged spec diverges the same way
 /// every time); `failed` and `interrupted` are not.
@@ -42,7 +44,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    /// The columns `fetchAll(_:rows:)` reads, in its order.
+    /// The columns `fetchAll(_:rows:)` reads.
     static let columns = ["id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
                           "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note"]
 
@@ -53,21 +55,26 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         return try fetchAll(db, rows: Row.fetchCursor(select, arguments: [hash])).first
     }
 
-    /// Records decoded by hand from rows of `columns`: Codable decoding costs more than the
-    /// query when a listing reads a thousand runs.
+    /// Records decoded by hand, by column name, from rows of `columns`: Codable decoding costs
+    /// more than the query when a listing reads a thousand runs.
     static func fetchAll(_ db: Database, rows: RowCursor) throws -> [RunRecord] {
         var out: [RunRecord] = []
+        var positions: ColumnPositions?
         while let r = try rows.next() {
-            var record = RunRecord(hash: r[1], name: r[2], status: r[3], config: r[4], numericsVersion: r[5], datasetSHA256: r[6], createdAt: r[11])
-            record.id = r[0]
-            record.attempts = r[7]
-            record.exitCode = r[8]
-            record.signal = r[9]
-            record.error = r[10]
-            record.startedAt = r[12]
-            record.finishedAt = r[13]
-            record.ingestedBytes = r[14]
-            record.note = r[15]
+            let c = positions ?? ColumnPositions(r)
+            positions = c
+            var record = RunRecord(hash: r[c["hash"]], name: r[c["name"]], status: r[c["status"]], config: r[c["config"]],
+                                   numericsVersion: r[c["numericsVersion"]], datasetSHA256: r[c["datasetSHA256"]],
+                                   createdAt: r[c["createdAt"]])
+            record.id = r[c["id"]]
+            record.attempts = r[c["attempts"]]
+            record.exitCode = r[c["exitCode"]]
+            record.signal = r[c["signal"]]
+            record.error = r[c["error"]]
+            record.startedAt = r[c["startedAt"]]
+            record.finishedAt = r[c["finishedAt"]]
+            record.ingestedBytes = r[c["ingestedBytes"]]
+            record.note = r[c["note"]]
             out.append(record)
         }
         return out
@@ -105,55 +112,60 @@ public struct ParamRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var text: String?
 }
 
-/// A metric series: one key of one run, at one scope.
-public struct SeriesRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "series"
-    public var id: Int64?
-    public var runId: Int64
-    public var key: String
-    public var scope: String
-    public var kind: String
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// One metric point.
-public struct PointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "point"
-    public var seriesId: Int64
-    public var step: Int
-    public var epoch: Int
-    public var value: Double?
-}
-
 public struct SummaryRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "summary"
     public var runId: Int64
     public var key: String
-    public var kind: String
+    public var kind: MetricKind
     public var final: Double?
     public var finalStep: Int
     public var min: Double?
     public var max: Double?
 
     /// The best value under a goal.
-    public func best(maximize: Bool) -> Double? { maximize ? max : min }
+    public func best(_ goal: Goal) -> Double? { goal.maximizes ? max : min }
+
+    /// The best value under the metric's own goal (`Goal.of(key)`).
+    public var best: Double? { best(Goal.of(key)) }
 }
 
-public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct CheckpointRecord: Sendable, Equatable, FetchableRecord {
     public static let databaseTableName = "checkpoint"
     public var runId: Int64
     public var object: String
     public var step: Int
     public var epoch: Int
-    /// Comma-separated: best, final, periodic.
-    public var kinds: String
+    /// Stored as `CheckpointKind.label` (`best,final`).
+    public var kinds: Set<CheckpointKind>
     public var rawSize: Int
     public var storedSize: Int
+
+    public init(row r: Row) {
+        runId = r["runId"]
+        object = r["object"]
+        step = r["step"]
+        epoch = r["epoch"]
+        kinds = CheckpointKind.parse(r["kinds"])
+        rawSize = r["rawSize"]
+        storedSize = r["storedSize"]
+    }
+
+    public init(runId: Int64, object: String, step: Int, epoch: Int, kinds: Set<CheckpointKind>, rawSize: Int, storedSize: Int) {
+        self.runId = runId
+        self.object = object
+        self.step = step
+        self.epoch = epoch
+        self.kinds = kinds
+        self.rawSize = rawSize
+        self.storedSize = storedSize
+    }
+
+    public var kindsLabel: String { CheckpointKind.label(kinds) }
 }
 
-public struct ProvenanceRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "provenance"
-    public var runId: Int64
+/// Where and by what a run was trained: recorded by its process at each start, kept in the
+/// index, shown by `cairn show`. One type for the event log, the index and every view.
+public struct Provenance: Sendable, Equatable {
     public var cairnVersion: String
     public var numericsVersion: Int
     public var gitCommit: String?
@@ -161,9 +173,44 @@ public struct ProvenanceRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var cpu: String
     public var os: String
     public var swiftVersion: String
-    public var startedAt: Date?
-    public var endedAt: Date?
 
+    public init(cairnVersion: String, numericsVersion: Int, gitCommit: String?, host: String, cpu: String, os: String, swiftVersion: String) {
+        self.cairnVersion = cairnVersion
+        self.numericsVersion = numericsVersion
+        self.gitCommit = gitCommit
+        self.host = host
+        self.cpu = cpu
+        self.os = os
+        self.swiftVersion = swiftVersion
+    }
+
+    /// The index's columns, in the order `values` gives them.
+    static let columns = ["cairnVersion", "numericsVersion", "gitCommit", "host", "cpu", "os", "swiftVersion"]
+    var values: [(any DatabaseValueConvertible)?] { [cairnVersion, numericsVersion, gitCommit, host, cpu, os, swiftVersion] }
+
+    init(row r: Row) {
+        self.init(cairnVersion: r["cairnVersion"], numericsVersion: r["numericsVersion"], gitCommit: r["gitCommit"], host: r["host"],
+                  cpu: r["cpu"], os: r["os"], swiftVersion: r["swiftVersion"])
+    }
+
+    /// As JSON (snake_case keys): in the event log and in `cairn show --json`.
+    public var json: JSONValue {
+        ["cairn_version": .string(cairnVersion), "numerics_version": .number(Double(numericsVersion)),
+         "git_commit": gitCommit.map { .string($0) } ?? .null, "host": .string(host), "cpu": .string(cpu), "os": .string(os),
+         "swift_version": .string(swiftVersion)]
+    }
+
+    public init(json p: JSONValue) throws {
+        func str(_ k: String) throws -> String {
+            guard let s = p[k]?.stringValue else { throw RunEvent.FormatError(description: "provenance.\(k): expected a string") }
+            return s
+        }
+        guard let n = p["numerics_version"]?.doubleValue, n == n.rounded() else {
+            throw RunEvent.FormatError(description: "provenance.numerics_version: expected an integer")
+        }
+        self.init(cairnVersion: try str("cairn_version"), numericsVersion: Int(n), gitCommit: p["git_commit"]?.stringValue,
+                  host: try str("host"), cpu: try str("cpu"), os: try str("os"), swiftVersion: try str("swift_version"))
+    }
 }
 
 public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
@@ -172,3 +219,19 @@ public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var runId: Int64
     public var position: Int
 }
+
+/// A statement's column positions by name, looked up once: rows are then read by name (a new
+/// column is one edit) at the cost of reading them by position.
+struct ColumnPositions {
+    let positions: [String: Int]
+    init(_ row: Row) {
+        positions = Dictionary(row.columnNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+    subscript(_ name: String) -> Int {
+        guard let p = positions[name] else { preconditionFailure("no column \(name) in the statement") }
+        return p
+    }
+}
+
+extension MetricKind: DatabaseValueConvertible {}
+extension MetricScope: DatabaseValueConvertible {}

@@ -1,6 +1,8 @@
 import Codecs
 import Determinism
 import Foundation
+import Vocabulary
+import TestSupport
 import Testing
 @testable import Tracker
 
@@ -11,12 +13,11 @@ import Testing
     static let finals: [(lr: Double, seed: Int, final: Double)] = [(0.01, 0, 0.80), (0.01, 1, 0.82), (0.01, 2, 0.87), (0.03, 0, 0.90), (0.03, 1, 0.70)]
 
     static func store() throws -> (dir: String, sweep: String, hashes: [String]) {
-        let dir = try Cairn.temporaryDirectory() + "/runs"
+        let dir = try CairnProcess.temporaryDirectory() + "/runs"
         let t = try Tracker(directory: dir)
         let planned = finals.enumerated().map { i, r in
             let params: [String: JSONValue] = ["train.lr": .number(r.lr), "train.seed": .number(Double(r.seed)), "model.hidden": [32]]
-            return Tracker.PlannedRun(record: RunRecord(hash: sha256Hex([Array("known run \(i)".utf8)]), name: "known", config: JSONValue.object(params).canonical,
-                                                        numericsVersion: 2, datasetSHA256: "d"), params: params)
+            return TestRun(hash: sha256Hex([Array("known run \(i)".utf8)]), name: "known", canonicalSpec: JSONValue.object(params).canonical, params: params)
         }
         try t.record(sweep: SweepRecord(hash: "5eed" + String(repeating: "0", count: 60), source: "s.yaml", definition: "{}", metric: "val_accuracy", goal: "maximize"),
                      runs: planned)
@@ -24,20 +25,20 @@ import Testing
             // Epoch e of 5: final − 0.1 × (5 − e), so the first epoch is final − 0.4.
             var log = RunEvent.start(.init(attempt: 1, time: 0, provenance: nil)).line()
             for e in 1...5 {
-                log += RunEvent.metrics(.init(scope: "epoch", step: e * 10, epoch: e, kind: "model",
+                log += RunEvent.metrics(.init(scope: .epoch, step: e * 10, epoch: e, kind: .model,
                                               values: ["val_accuracy": r.final - 0.1 * Double(5 - e), "val_loss": 1 - r.final])).line()
             }
             log += RunEvent.end(.init(status: .completed, time: 1)).line()
-            FileManager.default.createFile(atPath: t.eventLogPath(p.record.hash), contents: Data(log))
+            FileManager.default.createFile(atPath: t.eventLogPath(p.hash), contents: Data(log))
         }
         try t.ingestAll()
-        return (dir, "5eed", planned.map(\.record.hash))
+        return (dir, "5eed", planned.map(\.hash))
     }
 
     @Test func theChartHasLabelledAxesALegendAndTheCurvesExtent() throws {
         let (dir, _, hashes) = try Self.store()
         // Runs 3 (lr 0.03, seed 0: 0.5 … 0.9) and 4 (lr 0.03, seed 1: 0.3 … 0.7).
-        let r = try Cairn.run(["compare", hashes[3], hashes[4], "--store", dir, "--metric", "val_accuracy"], environment: ["COLUMNS": "80"])
+        let r = try CairnProcess.run(["compare", hashes[3], hashes[4], "--store", dir, "--metric", "val_accuracy"], environment: ["COLUMNS": "80"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let title = try #require(lines.firstIndex(of: "val_accuracy"))
@@ -53,14 +54,14 @@ import Testing
         #expect(lines[title + 15] == "  ● \(hashes[3].prefix(12))  seed=0" && lines[title + 16] == "  ○ \(hashes[4].prefix(12))  seed=1")
         #expect(lines.allSatisfy { $0.count <= 80 })
         #expect(!r.stdout.contains("\u{1B}"))  // not a terminal: no escape codes
-        let none = try Cairn.run(["compare", hashes[3], hashes[4], "--store", dir, "--no-chart"])
+        let none = try CairnProcess.run(["compare", hashes[3], hashes[4], "--store", dir, "--no-chart"])
         #expect(!none.stdout.contains("└"))
     }
 
     @Test func coloursOnlyOnATerminalAndNeverWithNoColor() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }  // bsdutils: on every Debian
         let (dir, sweep, _) = try Self.store()
-        let command = "\(try Cairn.executable.path) compare --sweep \(sweep) --store \(dir)"
+        let command = "\(try CairnProcess.executable.path) compare --sweep \(sweep) --store \(dir)"
         func onTerminal(_ env: String) -> String {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
@@ -81,7 +82,7 @@ import Testing
 
     @Test func seedsAggregateToMeanAndSampleDeviation() throws {
         let (dir, sweep, _) = try Self.store()
-        let r = try Cairn.run(["compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy", "--format", "json"])
+        let r = try CairnProcess.run(["compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let groups = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
         #expect(groups.count == 2)
@@ -95,16 +96,16 @@ import Testing
         #expect(abs((final(b)?["mean"] as? Double ?? 0) - 0.80) < 1e-12 && abs((final(b)?["std"] as? Double ?? 0) - 0.02.squareRoot()) < 1e-12)
         #expect((a["params"] as? [String: Any])?["train.seed"] == nil)
 
-        let table = try Cairn.run(["compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy"])
+        let table = try CairnProcess.run(["compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy"])
         #expect(table.stdout.contains("0.8300 ± 0.0361") && table.stdout.contains("0.8000 ± 0.1414") && table.stdout.contains("2 groups of 5 runs"))
         // ls sorts groups by the mean; export writes one CSV row per group.
-        let ls = try Cairn.run(["ls", "--store", dir, "--aggregate", "seed", "--sort", "val_accuracy", "--json"])
+        let ls = try CairnProcess.run(["ls", "--store", dir, "--aggregate", "seed", "--sort", "val_accuracy", "--json"])
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(ls.stdout.utf8)) as? [[String: Any]])
         #expect(listed.map { ($0["params"] as? [String: Any])?["train.lr"] as? Double } == [0.01, 0.03])
-        let csv = try Cairn.run(["export", "--store", dir, "--aggregate", "seed", "--format", "csv"]).stdout.split(separator: "\n")
+        let csv = try CairnProcess.run(["export", "--store", dir, "--aggregate", "seed", "--format", "csv"]).stdout.split(separator: "\n")
         #expect(csv.count == 3 && csv[0].hasPrefix("model.hidden,train.lr,n,val_accuracy.mean,val_accuracy.std,val_accuracy.n"))
         #expect(csv.contains { $0.hasPrefix("[32],0.03,2,0.8,0.1414213562373") })
-        let jsonl = try Cairn.run(["export", "--store", dir, "--aggregate", "seed", "--format", "jsonl"])
+        let jsonl = try CairnProcess.run(["export", "--store", dir, "--aggregate", "seed", "--format", "jsonl"])
         #expect(jsonl.status == 2 && jsonl.stderr.contains("--aggregate gives one row per group"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GRDB
 import Testing
 @testable import Tracker
@@ -8,7 +9,7 @@ import Testing
     /// A store with one completed run of the tiny experiment; its hash.
     static func recorded() throws -> (dir: String, hash: String) {
         let dir = try SweepCommandTests.files(epochs: 3)
-        let r = try Cairn.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"])
+        let r = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let hash = try #require(SweepCommandTests.runs(try SweepCommandTests.summary(r)).keys.first)
         return (dir, hash)
@@ -16,7 +17,7 @@ import Testing
 
     @Test func aCompletedRunReproducesBitForBit() throws {
         let (dir, hash) = try Self.recorded()
-        let r = try Cairn.run(["reproduce", String(hash.prefix(10)), "--store", "\(dir)/runs", "--json"])
+        let r = try CairnProcess.run(["reproduce", String(hash.prefix(10)), "--store", "\(dir)/runs", "--json"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("REPRODUCED: \(hash) bit-identical ("))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
@@ -33,7 +34,7 @@ import Testing
                 """, arguments: [hash])
         }
         let step = try t.db.read { db in try Int.fetchOne(db, sql: "SELECT max(step) FROM point") }!
-        let r = try Cairn.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("DIFFERS: test_loss (epoch) at step \(step): original "), "\(r.stdout)")
     }
@@ -45,7 +46,7 @@ import Testing
         var data = try Data(contentsOf: URL(fileURLWithPath: t.objects.path(object)))
         data[data.count - 12] ^= 0x01
         try data.write(to: URL(fileURLWithPath: t.objects.path(object)))
-        let r = try Cairn.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("CORRUPT: object \(object)"), "\(r.stdout)")
     }
@@ -54,7 +55,7 @@ import Testing
         let (dir, hash) = try Self.recorded()
         let t = try Tracker(directory: "\(dir)/runs")
         try t.db.write { db in try db.execute(sql: "UPDATE run SET datasetSHA256 = 'abcdef' WHERE hash = ?", arguments: [hash]) }
-        let r = try Cairn.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let note = try #require(lines.firstIndex { $0.hasPrefix("note: the data set differs from the run's") }, "\(r.stdout)")
         let verdict = try #require(lines.firstIndex { $0.hasPrefix("REPRODUCED:") || $0.hasPrefix("DIFFERS:") || $0.hasPrefix("FAILED:") })
@@ -63,7 +64,7 @@ import Testing
 
     @Test func unknownAndAmbiguousPrefixes() throws {
         let (dir, _) = try Self.recorded()
-        let r = try Cairn.run(["reproduce", "ffffffffffff", "--store", "\(dir)/runs"])
+        let r = try CairnProcess.run(["reproduce", "ffffffffffff", "--store", "\(dir)/runs"])
         #expect(r.status == 2 && r.stderr.contains("no run matches ffffffffffff"))
     }
 }

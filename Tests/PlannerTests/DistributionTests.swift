@@ -1,5 +1,6 @@
 import Determinism
 import Foundation
+import Vocabulary
 import Testing
 @testable import Planner
 

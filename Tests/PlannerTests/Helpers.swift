@@ -1,17 +1,6 @@
 import Foundation
+import TestSupport
 @testable import Planner
-
-/// Writes files into a fresh temporary directory and returns its path.
-func scratch(_ files: [String: String]) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-plan-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    for (name, text) in files {
-        let path = "\(dir)/\(name)"
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-    return dir
-}
 
 let smallExperiment = """
     name: small

@@ -1,3 +1,4 @@
+import TestSupport
 import Determinism
 import Foundation
 import Testing

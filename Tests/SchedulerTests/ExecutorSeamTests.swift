@@ -1,8 +1,10 @@
 import Codecs
 import Determinism
 import Foundation
+import Vocabulary
 import Testing
 @testable import Scheduler
+import TestSupport
 import Tracker
 
 /// A second executor, in the test: its "processes" are scripted. Each writes its run's event
@@ -44,7 +46,7 @@ final class ScriptedExecutor: Executor {
 
     func poll(_ handle: Handle) -> ProcessExit? {
         let start = RunEvent.start(.init(attempt: handle.attempt, time: 1, provenance: nil))
-        let metrics = RunEvent.metrics(.init(scope: "epoch", step: 10, epoch: 1, kind: "model", values: ["test_accuracy": 0.5]))
+        let metrics = RunEvent.metrics(.init(scope: .epoch, step: 10, epoch: 1, kind: .model, values: ["test_accuracy": 0.5]))
         switch scripts[handle.hash] ?? .complete {
         case .complete:
             write(handle.hash, [start, metrics, .end(.init(status: .completed, time: 2))])
@@ -73,12 +75,11 @@ final class ScriptedExecutor: Executor {
     func store(_ n: Int) throws -> (Tracker, [String]) {
         let t = try Tracker(directory: FileManager.default.temporaryDirectory.appendingPathComponent("cairn-sched-\(UUID().uuidString)").path)
         let runs = (0..<n).map { i in
-            Tracker.PlannedRun(record: RunRecord(hash: sha256Hex([Array("seam \(i)".utf8)]), name: "r\(i)", config: "{}", numericsVersion: 2,
-                                                 datasetSHA256: "d"), params: [:])
+            TestRun(hash: sha256Hex([Array("seam \(i)".utf8)]), name: "r\(i)", canonicalSpec: "{}", params: [:])
         }
         try t.record(sweep: nil, runs: runs)
-        for r in runs { #expect(try t.claim(run: r.record.hash, sawStatus: .planned, sawAttempts: 0)) }
-        return (t, runs.map(\.record.hash))
+        for r in runs { #expect(try t.claim(run: r.hash, sawStatus: .planned, sawAttempts: 0)) }
+        return (t, runs.map(\.hash))
     }
 
     @Test func outcomesRetriesAndTimeoutsThroughTheSeam() throws {

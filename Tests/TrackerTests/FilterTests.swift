@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 @testable import Tracker
 
@@ -8,13 +9,13 @@ import Testing
     /// A store of 8 runs: lr 0.1/0.01/0.001/0.0001 × adam/sgd, val_accuracy rising with lr.
     static func store() throws -> Tracker {
         let t = try freshStore()
-        var runs: [Tracker.PlannedRun] = []
+        var runs: [RunEntry] = []
         for (i, lr) in [0.1, 0.01, 0.001, 0.0001].enumerated() {
             for (j, opt) in ["adam", "sgd"].enumerated() { runs.append(planned(i * 2 + j, lr: lr, optimizer: opt)) }
         }
         try t.record(sweep: nil, runs: runs)
         for (k, r) in runs.enumerated() {
-            try append(t, r.record.hash, [epochMetrics(1, ["val_accuracy": 0.5 + Double(k) * 0.05, "val_loss": 1.0 - Double(k) * 0.1]),
+            try append(t, r.hash, [epochMetrics(1, ["val_accuracy": 0.5 + Double(k) * 0.05, "val_loss": 1.0 - Double(k) * 0.1]),
                                           .end(.init(status: k == 7 ? .failed : .completed, time: 1))])
         }
         try t.ingestAll()

@@ -1,17 +1,15 @@
 import Codecs
 import Determinism
 import Foundation
+import TestSupport
+import Vocabulary
 @testable import Tracker
 
-func freshStore() throws -> Tracker {
-    try Tracker(directory: FileManager.default.temporaryDirectory.appendingPathComponent("cairn-store-\(UUID().uuidString)").path)
-}
 
-func planned(_ i: Int, lr: Double = 0.01, optimizer: String = "adam", hidden: [Int] = [32]) -> Tracker.PlannedRun {
+func planned(_ i: Int, lr: Double = 0.01, optimizer: String = "adam", hidden: [Int] = [32]) -> RunEntry {
     let params: [String: JSONValue] = ["train.lr": .number(lr), "train.optimizer": .string(optimizer),
                                        "model.hidden": .array(hidden.map { .number(Double($0)) }), "train.nesterov": .bool(i % 2 == 0)]
-    return .init(record: RunRecord(hash: sha256Hex([Array("run \(i)".utf8)]), name: "t\(i)", config: JSONValue.object(params).canonical,
-                                   numericsVersion: 2, datasetSHA256: "d"), params: params)
+    return TestRun(hash: sha256Hex([Array("run \(i)".utf8)]), name: "t\(i)", canonicalSpec: JSONValue.object(params).canonical, params: params)
 }
 
 /// Appends events to a run's log, as a run's process would.
@@ -25,5 +23,5 @@ func append(_ tracker: Tracker, _ hash: String, _ events: [RunEvent]) throws {
 }
 
 func epochMetrics(_ epoch: Int, _ values: [String: Double?]) -> RunEvent {
-    .metrics(.init(scope: "epoch", step: epoch * 10, epoch: epoch, kind: "model", values: values))
+    .metrics(.init(scope: .epoch, step: epoch * 10, epoch: epoch, kind: .model, values: values))
 }

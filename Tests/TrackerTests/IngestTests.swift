@@ -1,5 +1,7 @@
+import TestSupport
 import Determinism
 import Foundation
+import Vocabulary
 import GRDB
 import Testing
 @testable import Tracker
@@ -29,13 +31,13 @@ import Testing
         let t = try freshStore()
         let run = planned(1)
         try t.record(sweep: nil, runs: [run])
-        let hash = run.record.hash
-        let prov = RunEvent.Provenance(cairnVersion: "0.1", numericsVersion: 2, gitCommit: nil, host: "h", cpu: "c", os: "o", swiftVersion: "6")
+        let hash = run.hash
+        let prov = Provenance(cairnVersion: "0.1", numericsVersion: 2, gitCommit: nil, host: "h", cpu: "c", os: "o", swiftVersion: "6")
         try append(t, hash, [.start(.init(attempt: 1, time: 100, provenance: prov)),
-                             .metrics(.init(scope: "step", step: 5, epoch: 1, kind: "model", values: ["train_loss": 2.0])),
+                             .metrics(.init(scope: .step, step: 5, epoch: 1, kind: .model, values: ["train_loss": 2.0])),
                              epochMetrics(1, ["train_loss": 1.5, "val_accuracy": 0.5]),
                              epochMetrics(2, ["train_loss": 1.0, "val_accuracy": 0.7]),
-                             .metrics(.init(scope: "epoch", step: 20, epoch: 2, kind: "machine", values: ["epoch_seconds": 3.5])),
+                             .metrics(.init(scope: .epoch, step: 20, epoch: 2, kind: .machine, values: ["epoch_seconds": 3.5])),
                              epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
                              .end(.init(status: .completed, time: 200))])
         let first = try t.ingest(run: hash)
@@ -43,9 +45,9 @@ import Testing
         let row = try #require(try t.runs().first)
         #expect(row.record.status == .completed && row.record.attempts == 1)
         // The final value is the last epoch's; min and max span the epoch points only.
-        #expect(row.summaries["train_loss"] == SummaryRecord(runId: row.record.id!, key: "train_loss", kind: "model", final: 1.2, finalStep: 30, min: 1.0, max: 1.5))
-        #expect(row.summaries["val_accuracy"]?.best(maximize: true) == 0.7)
-        #expect(row.summaries["epoch_seconds"]?.kind == "machine")
+        #expect(row.summaries["train_loss"] == SummaryRecord(runId: row.record.id!, key: "train_loss", kind: .model, final: 1.2, finalStep: 30, min: 1.0, max: 1.5))
+        #expect(row.summaries["val_accuracy"]?.best(.maximize) == 0.7)
+        #expect(row.summaries["epoch_seconds"]?.kind == .machine)
         #expect(try t.provenance(run: hash)?.host == "h")
         // Again: nothing new.
         #expect(try t.ingest(run: hash) == Tracker.IngestResult())
@@ -63,17 +65,17 @@ import Testing
     @Test func ingestingEventByEventEndsLikeOneIngest() throws {
         let events: [RunEvent] = [
             .start(.init(attempt: 1, time: 100, provenance: nil)),
-            .metrics(.init(scope: "step", step: 5, epoch: 1, kind: "model", values: ["train_loss": 2.0])),
+            .metrics(.init(scope: .step, step: 5, epoch: 1, kind: .model, values: ["train_loss": 2.0])),
             epochMetrics(1, ["train_loss": 1.5, "val_accuracy": 0.5]),
-            .metrics(.init(scope: "step", step: 15, epoch: 2, kind: "model", values: ["train_loss": 0.1])),
+            .metrics(.init(scope: .step, step: 15, epoch: 2, kind: .model, values: ["train_loss": 0.1])),
             epochMetrics(2, ["train_loss": 1.0, "val_accuracy": nil]),
-            .metrics(.init(scope: "step", step: 25, epoch: 3, kind: "model", values: ["train_loss": 3.0, "lr": 0.5])),
-            .metrics(.init(scope: "step", step: 25, epoch: 3, kind: "model", values: ["lr": 0.25])),
+            .metrics(.init(scope: .step, step: 25, epoch: 3, kind: .model, values: ["train_loss": 3.0, "lr": 0.5])),
+            .metrics(.init(scope: .step, step: 25, epoch: 3, kind: .model, values: ["lr": 0.25])),
             epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
             .end(.init(status: .completed, time: 200)),
         ]
         let whole = try freshStore(), followed = try freshStore()
-        let hash = planned(1).record.hash
+        let hash = planned(1).hash
         try whole.record(sweep: nil, runs: [planned(1)])
         try followed.record(sweep: nil, runs: [planned(1)])
         try append(whole, hash, events)
@@ -95,7 +97,7 @@ import Testing
 
     @Test func aLogCutMidLineIngestsItsCompleteLinesThenTheRest() throws {
         let t = try freshStore()
-        let hash = planned(1).record.hash
+        let hash = planned(1).hash
         try t.record(sweep: nil, runs: [planned(1)])
         let line2 = epochMetrics(2, ["val_loss": 0.5]).line()
         var bytes = epochMetrics(1, ["val_loss": 0.9]).line()
@@ -113,7 +115,7 @@ import Testing
 
     @Test func nonFiniteValuesAreStoredAsNull() throws {
         let t = try freshStore()
-        let hash = planned(1).record.hash
+        let hash = planned(1).hash
         try t.record(sweep: nil, runs: [planned(1)])
         try append(t, hash, [epochMetrics(1, ["train_loss": .nan]), .end(.init(status: .diverged, time: 1, error: "loss is nan"))])
         try t.ingest(run: hash)
@@ -155,7 +157,7 @@ import Testing
     @Test func prefixesResolveOrListCandidates() throws {
         let t = try freshStore()
         try t.record(sweep: nil, runs: (1...40).map { planned($0) })
-        let hash = planned(7).record.hash
+        let hash = planned(7).hash
         #expect(try t.resolve(String(hash.prefix(12))) == hash)
         #expect(try t.resolve(hash.uppercased()) == hash)
         #expect { try t.resolve("") } throws: { "\($0)".contains("not a run hash") }
@@ -171,19 +173,19 @@ import Testing
         try t.record(sweep: SweepRecord(hash: "s", source: "s", definition: "{}", metric: nil, goal: nil), runs: [planned(1), planned(2)])
         let object = try t.objects.put([1, 2, 3]).hash
         for p in [planned(1), planned(2)] {
-            try append(t, p.record.hash, [epochMetrics(1, ["val_loss": 0.5]),
-                                          .checkpoint(.init(object: object, step: 10, epoch: 1, kinds: ["final"], rawSize: 3, storedSize: 1))])
+            try append(t, p.hash, [epochMetrics(1, ["val_loss": 0.5]),
+                                          .checkpoint(.init(object: object, step: 10, epoch: 1, kinds: [.final], rawSize: 3, storedSize: 1))])
         }
         try t.ingestAll()
-        try t.remove(runs: [planned(1).record.hash])
-        #expect(try t.runs().map(\.record.hash) == [planned(2).record.hash])
+        try t.remove(runs: [planned(1).hash])
+        #expect(try t.runs().map(\.record.hash) == [planned(2).hash])
         let counts = try t.db.read { db in
             try ["point", "series", "param", "summary", "checkpoint", "sweepRun"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
         }
         #expect(counts == [1, 1, 4, 1, 1, 1])
         let stillOK = try t.verify().ok
         #expect(t.objects.contains(object) && stillOK)
-        try t.remove(runs: [planned(2).record.hash])
+        try t.remove(runs: [planned(2).hash])
         #expect(try t.gc(apply: true).objects == [object])
     }
 }

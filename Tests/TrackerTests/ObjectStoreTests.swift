@@ -1,5 +1,7 @@
+import TestSupport
 import Codecs
 import Foundation
+import Vocabulary
 import Testing
 @testable import Tracker
 
@@ -24,8 +26,8 @@ import Testing
         let t = try freshStore()
         let (hash, _) = try t.objects.put(Array(repeating: 7, count: 10_000) + Array(0..<200))
         try t.record(sweep: nil, runs: [planned(1)])
-        try append(t, planned(1).record.hash, [.checkpoint(.init(object: hash, step: 1, epoch: 1, kinds: ["final"], rawSize: 10_200, storedSize: 1))])
-        try t.ingest(run: planned(1).record.hash)
+        try append(t, planned(1).hash, [.checkpoint(.init(object: hash, step: 1, epoch: 1, kinds: [.final], rawSize: 10_200, storedSize: 1))])
+        try t.ingest(run: planned(1).hash)
         #expect(try t.verify().ok)
         let path = t.objects.path(hash)
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -36,9 +38,9 @@ import Testing
         }
         let report = try t.verify()
         #expect(!report.ok)
-        #expect(report.corrupt == [hash: [planned(1).record.hash]])
+        #expect(report.corrupt == [hash: [planned(1).hash]])
         try FileManager.default.removeItem(atPath: path)
-        #expect(try t.verify().missing == [hash: [planned(1).record.hash]])
+        #expect(try t.verify().missing == [hash: [planned(1).hash]])
     }
 
     @Test func gcRemovesOnlyUnreferencedObjects() throws {
@@ -46,8 +48,8 @@ import Testing
         let kept = try t.objects.put(Array(repeating: 1, count: 100)).hash
         let orphan = try t.objects.put(Array(repeating: 2, count: 100)).hash
         try t.record(sweep: nil, runs: [planned(1)])
-        try append(t, planned(1).record.hash, [.checkpoint(.init(object: kept, step: 1, epoch: 1, kinds: ["final"], rawSize: 100, storedSize: 1))])
-        try t.ingest(run: planned(1).record.hash)
+        try append(t, planned(1).hash, [.checkpoint(.init(object: kept, step: 1, epoch: 1, kinds: [.final], rawSize: 100, storedSize: 1))])
+        try t.ingest(run: planned(1).hash)
         #expect(try t.verify().orphaned == [orphan])
         let dry = try t.gc(apply: false)
         #expect(dry.objects == [orphan] && t.objects.contains(orphan))

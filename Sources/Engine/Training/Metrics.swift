@@ -1,3 +1,4 @@
+import Vocabulary
 /// Metrics that measure the model: deterministic, compared bit for bit by `reproduce`.
 public struct ModelMetrics: Sendable, Equatable {
     public let epoch: Int
@@ -30,13 +31,9 @@ public struct MachineMetrics: Sendable, Equatable {
 
 /// A checkpoint the run keeps, and why.
 public struct CheckpointEvent: Sendable {
-    public enum Kind: String, Sendable, Comparable {
-        case best, final, periodic
-        public static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
-    }
     public let epoch: Int
     public let step: Int
-    public let kinds: [Kind]
+    public let kinds: Set<CheckpointKind>
     /// safetensors bytes.
     public let bytes: [UInt8]
 }

@@ -1,3 +1,4 @@
+import Vocabulary
 import Datasets
 import Determinism
 #if canImport(Glibc)
@@ -99,7 +100,7 @@ public final class Trainer {
             }
             let t = evaluate(data.test)
             values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
-            values += t.perClass.enumerated().map { .init(key: "test_accuracy_class_\($0.offset)", value: $0.element) }
+            values += t.perClass.enumerated().map { .init(key: MetricName.classAccuracy($0.offset), value: $0.element) }
             let metrics = ModelMetrics(epoch: epoch, step: optimizer.step, values: values)
             let m = MachineMetrics(epoch: epoch, step: optimizer.step, epochSeconds: Double((clock.now - started) / .seconds(1)),
                                    samplesPerSecond: Double(n) / trainSeconds, peakRSSBytes: Trainer.peakRSS())
@@ -107,12 +108,12 @@ public final class Trainer {
             machine.append(m)
             onEvent(.epochEnd(metrics, m))
 
-            var kinds: [CheckpointEvent.Kind] = []
-            if let v = metrics[checkpointConfig.best], improves(v) { bestValue = v; kinds.append(.best) }
-            if epoch == config.epochs { kinds.append(.final) }
-            if checkpointConfig.every > 0 && epoch % checkpointConfig.every == 0 { kinds.append(.periodic) }
+            var kinds: Set<CheckpointKind> = []
+            if let v = metrics[checkpointConfig.best], improves(v) { bestValue = v; kinds.insert(.best) }
+            if epoch == config.epochs { kinds.insert(.final) }
+            if checkpointConfig.every > 0 && epoch % checkpointConfig.every == 0 { kinds.insert(.periodic) }
             if !kinds.isEmpty {
-                onEvent(.checkpoint(CheckpointEvent(epoch: epoch, step: optimizer.step, kinds: kinds.sorted(), bytes: checkpointBytes())))
+                onEvent(.checkpoint(CheckpointEvent(epoch: epoch, step: optimizer.step, kinds: kinds, bytes: checkpointBytes())))
             }
         }
         return TrainResult(status: .completed, final: epochs.last, epochs: epochs, machine: machine, finalCheckpoint: checkpointBytes())
@@ -120,7 +121,7 @@ public final class Trainer {
 
     func improves(_ v: Double) -> Bool {
         guard let best = bestValue else { return true }
-        return checkpointConfig.best.hasSuffix("loss") ? v < best : v > best
+        return Goal.of(checkpointConfig.best).prefers(v, over: best)
     }
 
     /// Mean loss, accuracy and per-class accuracy over a set, without dropout.

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Determinism
+import Foundation
+import Tracker
+import Vocabulary
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls",
+        abstract: "List runs: short hash, status, the params that vary, final and best metrics.",
+        discussion: """
+            Examples:
+              cairn ls
+              cairn ls --sweep 8a87f2 --sort val_accuracy --limit 5
+              cairn ls --where 'train.lr < 0.01 and val_accuracy >= 0.9' --status completed --json
+              cairn ls --where 'tag = "baseline"'
+              cairn ls --sweep 8a87f2 --aggregate seed --sort val_accuracy
+            """)
+
+    @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
+    @Option(help: ArgumentHelp("Only runs with this status (planned, queued, running, completed, failed, diverged, interrupted). Repeatable.",
+                               valueName: "status"), transform: RunStatus.parse)
+    var status: [RunStatus] = []
+    @Option(name: .customLong("where"), help: ArgumentHelp("A filter, e.g. 'train.lr < 0.01 and val_accuracy >= 0.85'.", valueName: "expr"))
+    var filter: String?
+    @Option(help: "Sort by a param or metric (metrics: best first by their goal; losses are minimised).") var sort: String?
+    @Option(help: "At most this many runs.") var limit: Int?
+    @Option(help: "Group runs that differ only in their seeds (one line per group: n, mean ± std).") var aggregate: Aggregation?
+    @Flag(help: "Print the runs as one JSON array.") var json = false
+    @OptionGroup var store: StoreOptions
+
+    /// The metrics a listing shows, when runs have them.
+    static let shownMetrics = ["val_accuracy", "test_accuracy", "val_loss"]
+
+    func run() throws {
+        let tracker = try store.open()
+        let descending = sort.map { Goal.of($0).maximizes && !["name", "hash", "status"].contains($0) } ?? false
+        let rows = try tracker.runs(RunQuery(sweep: sweep, statuses: status, filter: filter, sort: sort, descending: descending, limit: limit))
+        let metrics = Self.shownMetrics.filter { m in rows.contains { $0.summaries[m] != nil } }
+        if aggregate != nil {
+            var groups = SeedGroup.group(rows)
+            if let sort, rows.contains(where: { $0.summaries[sort] != nil }) { groups = SeedGroup.sorted(groups, by: sort) }
+            if json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
+            let (header, cells) = SeedGroupTable.table(groups, metrics: metrics)
+            Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
+            Terminal.line(SeedGroupTable.caption(groups, runs: rows.count))
+            return
+        }
+        if json {
+            Terminal.line(JSONValue.array(rows.map(RunExport.json)).canonical)
+            return
+        }
+        // Only the params that vary across the listed runs.
+        let keys = JSONValue.varyingKeys(rows.map(\.params))
+        let tagged = rows.contains { !$0.tags.isEmpty }
+        var header = ["run", "status"] + keys.map { String($0.split(separator: ".").last!) }
+        for m in metrics { header += [m, "best"] }
+        header.append("time")
+        if tagged { header.append("tags") }
+        let table = rows.map { r -> [String] in
+            var cells = [String(r.record.hash.prefix(12)), r.record.status.rawValue] + keys.map { r.params[$0].map(Table.cell) ?? "" }
+            for m in metrics {
+                let s = r.summaries[m]
+                cells += [s?.final.map { Table.decimal($0) } ?? "-", s?.best.map { Table.decimal($0) } ?? "-"]
+            }
+            let seconds = r.record.startedAt.flatMap { start in r.record.finishedAt.map { $0.timeIntervalSince(start) } }
+            cells.append(seconds.map { Table.decimal($0, places: 1) + "s" } ?? "-")
+            if tagged { cells.append(r.tags.joined(separator: ",")) }
+            return cells
+        }
+        Terminal.line(Table.fit(header: header, rows: table, width: Terminal.width))
+        Terminal.line("\(rows.count) run\(rows.count == 1 ? "" : "s")")
+    }
+}

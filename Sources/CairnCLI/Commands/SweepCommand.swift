@@ -1,0 +1,23 @@
+import ArgumentParser
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Plan a sweep, skip runs that already have a result, and run the rest, each in its own process.",
+        discussion: """
+            Every run is recorded in the store (runs/ by default) with its metrics, checkpoints and log. \
+            Running a sweep again trains nothing that already completed (or diverged: the same spec \
+            diverges the same way); interrupted or failed runs are run again. Ctrl-C stops launching \
+            and ends the running runs (a second Ctrl-C kills them); run the same command to resume.
+
+            Examples:
+              cairn sweep sweeps/quickstart.yaml
+              cairn sweep sweeps/quickstart.yaml --workers 1 --retries 2 --timeout 10m
+              cairn sweep sweeps/fashion-lr-width.yaml --set train.epochs=3 --json
+            """)
+
+    @Argument(help: "A sweep file (or an experiment file, with --set values to sweep).") var file: String
+    @OptionGroup var options: ScheduleOptions
+
+    func run() throws { try SweepDriver(file: file, options: options).run() }
+}

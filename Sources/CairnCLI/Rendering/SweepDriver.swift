@@ -1,0 +1,89 @@
+import ArgumentParser
+import Determinism
+import Foundation
+import Planner
+import Scheduler
+import Tracker
+import Vocabulary
+
+/// Plans, records, runs and reports a sweep (or a single `cairn run`).
+struct SweepDriver {
+    let file: String
+    let options: ScheduleOptions
+
+    func run() throws {
+        let plan: Plan
+        do { plan = try Planner.plan(file: file, overrides: options.overrides.values, dataDirectory: options.data.option) } catch let e as Planner.TooManyRuns {
+            throw CLIError("\(file): \(e.description)")
+        }
+        for w in plan.warnings { Terminal.warn(w) }
+        let tracker = try options.store.open(create: true)
+        if options.dryRun {
+            Terminal.line("\(plan.runs.count) runs planned (sweep \(plan.sweepHash.prefix(12))); --dry-run: nothing started")
+            return
+        }
+        let prep = try Sweeper(tracker: tracker, plan: plan).prepare(source: file, rerun: options.rerun)
+        let fresh = prep.toRun.count - prep.resumed.count
+        Terminal.line("sweep \(plan.sweepHash.prefix(12)): \(plan.runs.count) runs — \(prep.cached.count) cached, \(prep.resumed.count) to resume, \(fresh) new"
+                      + (prep.elsewhere.isEmpty ? "" : ", \(prep.elsewhere.count) running in another cairn"))
+        let varying = plan.varyingKeys
+        let paramsOf = Dictionary(plan.runs.map { ($0.hash, $0.params) }, uniquingKeysWith: { a, _ in a })
+        func label(_ hash: String) -> String {
+            ([String(hash.prefix(12))] + varying.map { "\($0)=\(paramsOf[hash]?[$0].map(Table.cell) ?? "")" }).joined(separator: " ")
+        }
+        let interrupt = Interrupt()
+        interrupt.install()
+        var execArgs = ["--store", tracker.directory]
+        if let dataDir = options.data.option { execArgs += ["--data-dir", dataDir] }
+        let scheduler = Scheduler(tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
+                                  options: .init(workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                 retries: options.retries, timeout: options.timeout?.seconds, execArguments: execArgs),
+                                  interrupt: interrupt)
+        let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
+        let progress = Progress(total: prep.toRun.count, cached: prep.cached.count, epochs: epochs, label: label)
+        let outcome = try scheduler.run(prep.toRun, onEvent: progress.handle)
+        progress.finish()
+        if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume") }
+        try report(plan: plan, tracker: tracker, prep: prep, outcome: outcome)
+        if outcome.wasInterrupted { throw ExitCode(130) }
+        if outcome.failed > 0 { throw ExitCode(1) }
+    }
+
+    func report(plan: Plan, tracker: Tracker, prep: Sweeper.Preparation, outcome: Scheduler<LocalProcessExecutor>.Outcome) throws {
+        let rows = try tracker.runs(RunQuery(sweep: plan.sweepHash))
+        let (metric, goal) = plan.metric
+        let worst = goal.maximizes ? -Double.infinity : .infinity
+        let sorted = rows.sorted { goal.prefers($0.summaries[metric]?.final ?? worst, over: $1.summaries[metric]?.final ?? worst) }
+        let varying = plan.varyingKeys
+        let header = ["run", "status"] + varying + [metric, "best"]
+        let table = sorted.map { r in
+            [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }
+                + [r.summaries[metric]?.final.map { Table.decimal($0) } ?? "-", r.summaries[metric]?.best(goal).map { Table.decimal($0) } ?? "-"]
+        }
+        Terminal.line("\n" + Table.render(header: header, rows: table))
+        if let best = sorted.first, let value = best.summaries[metric]?.final {
+            // What a person does next, with short prefixes (any unique prefix names a run).
+            let store = options.store.directory.map { " --store \($0)" } ?? ""
+            let run = String(best.record.hash.prefix(12)), sweep = String(plan.sweepHash.prefix(12))
+            Terminal.line("\nbest: \(run) (\(metric) \(Table.decimal(value)))")
+            Terminal.line("next:")
+            Terminal.line("  cairn show \(run)\(store)                  # the best run in full")
+            Terminal.line("  cairn compare --sweep \(sweep)\(store)     # every run of the sweep, with a chart")
+            Terminal.line("  cairn reproduce \(run)\(store)             # prove it trains to the same bytes")
+        }
+        guard options.json else { return }
+        var runs: [JSONValue] = []
+        for r in rows {
+            let final = try tracker.checkpoints(run: r.record.hash).last { $0.kinds.contains(.final) }
+            runs.append(["hash": .string(r.record.hash), "status": .string(r.record.status.rawValue),
+                         "params": .object(r.params.filter { varying.contains($0.key) }),
+                         "metrics": .object(r.summaries.filter { $0.value.kind == .model }.compactMapValues { $0.final.map(JSONValue.number) }),
+                         "checkpoint_sha256": final.map { .string($0.object) } ?? .null])
+        }
+        Terminal.line(JSONValue.object([
+            "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)), "cached": .number(Double(prep.cached.count)),
+            "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
+            "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)), "runs": .array(runs),
+        ]).canonical)
+    }
+}

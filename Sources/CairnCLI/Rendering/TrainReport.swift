@@ -1,0 +1,43 @@
+import Datasets
+import Engine
+import Foundation
+import Planner
+import Vocabulary
+
+/// Human-readable lines for training progress and results.
+enum Report {
+    static func header(name: String, hash: String, spec: RunSpec, data: PreparedData) -> String {
+        let widths = [data.train.dimension] + spec.model.hidden + [data.classes]
+        let t = spec.train
+        return """
+            \(name)  run \(hash.prefix(12))
+              data   \(spec.data.dataset.rawValue): \(data.train.count) train, \(data.validation?.count ?? 0) validation, \(data.test.count) test
+              model  MLP \(widths.map(String.init).joined(separator: "→")) \(spec.model.activation.rawValue), init \(spec.model.initialization.rawValue)\(spec.model.dropout > 0 ? ", dropout \(spec.model.dropout)" : "")
+              train  \(t.optimizer.rawValue) lr \(t.lr), batch \(t.batchSize), \(t.epochs) epochs, seed \(t.seed)
+            """
+    }
+
+    static func format(_ v: Double) -> String { String(format: "%.4f", v) }
+
+    static func epochLine(_ m: ModelMetrics, _ machine: MachineMetrics, epochs: Int) -> String {
+        let width = String(epochs).count
+        var s = "  epoch \(String(repeating: " ", count: width - String(m.epoch).count))\(m.epoch)/\(epochs)"
+        for (key, label) in [("train_loss", "loss"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"),
+                             ("test_loss", "test_loss"), ("test_accuracy", "test_acc")] {
+            if let v = m[key] { s += "  \(label) \(format(v))" }
+        }
+        s += String(format: "  %7.0f samples/s", machine.samplesPerSecond)
+        return s
+    }
+
+    static func finalTable(_ r: TrainResult) -> String {
+        guard let f = r.final else { return "  no epoch completed" }
+        var lines = ["", "  \(r.status == .completed ? "completed" : "diverged") after \(f.epoch) epochs, \(f.step) steps"]
+        for m in f.values where !MetricName.isPerClass(m.key) {
+            lines.append("  \(m.key.padding(toLength: 14, withPad: " ", startingAt: 0)) \(format(m.value))")
+        }
+        let perClass = f.values.filter { MetricName.isPerClass($0.key) }.map { String(format: "%.2f", $0.value) }
+        if !perClass.isEmpty { lines.append("  per class      \(perClass.joined(separator: " "))") }
+        return lines.joined(separator: "\n")
+    }
+}

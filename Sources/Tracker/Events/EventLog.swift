@@ -1,0 +1,69 @@
+import Foundation
+
+/// Appends events to a run's log: O_APPEND writes, fsync on demand.
+///
+/// Epoch-end fsyncs run on a background queue while training goes on: they bound what a
+/// crash can lose of an unfinished run (which is trained again anyway), and waiting for
+/// each one left a core idle for a disk flush per epoch — with several runs at once, one
+/// flush after another, since they share the file system's journal. The end-of-run `sync`
+/// waits for those and then for its own, before the run's process reports its result.
+public final class EventLog: @unchecked Sendable {
+    let fd: Int32
+    let path: String
+    private let syncs = DispatchQueue(label: "cairn.event-log.sync")
+    /// A background fsync's failure (errno), reported by the next `append` or `sync`.
+    private var syncError: Int32 = 0
+    private let lock = NSLock()
+
+    public struct WriteError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw EventLog.WriteError(description: "\(path): cannot open the event log: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit {
+        syncs.sync {}
+        close(fd)
+    }
+
+    public func append(_ event: RunEvent) throws {
+        try checkBackgroundSync()
+        let line = event.line()
+        try line.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = write(fd, b.baseAddress! + off, b.count - off)
+                guard n > 0 else { throw EventLog.WriteError(description: "\(path): cannot write: \(String(cString: strerror(errno)))") }
+                off += n
+            }
+        }
+    }
+
+    /// Starts an fsync of everything appended so far, without waiting for it.
+    public func syncInBackground() throws {
+        try checkBackgroundSync()
+        syncs.async { [self] in
+            if fsync(fd) != 0 {
+                let e = errno
+                lock.lock(); syncError = e; lock.unlock()
+            }
+        }
+    }
+
+    /// Makes everything appended so far durable, waiting for it.
+    public func sync() throws {
+        syncs.sync {}
+        try checkBackgroundSync()
+        guard fsync(fd) == 0 else { throw EventLog.WriteError(description: "\(path): fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    private func checkBackgroundSync() throws {
+        lock.lock(); let e = syncError; lock.unlock()
+        guard e == 0 else { throw EventLog.WriteError(description: "\(path): fsync failed: \(String(cString: strerror(e)))") }
+    }
+}
+

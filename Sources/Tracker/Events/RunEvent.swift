@@ -1,0 +1,143 @@
+import Codecs
+import Determinism
+import Foundation
+import Vocabulary
+
+/// One line of a run's event log (`runs/events/<hash>.jsonl`): what a run's process tells
+/// the index. The child appends; the scheduler ingests. Non-finite metric values (a loss
+/// that became NaN) are written as null.
+///
+///     {"type":"start","attempt":1,"time":1764400000.5,"provenance":{…}}
+///     {"type":"metrics","scope":"epoch","step":860,"epoch":1,"kind":"model","values":{"val_accuracy":0.86}}
+///     {"type":"checkpoint","object":"9f86…","step":860,"epoch":1,"kinds":["best","final"],"raw_size":2442368,"stored_size":2241530}
+///     {"type":"end","status":"completed","time":1764400012.1}
+public enum RunEvent: Sendable, Equatable {
+    case start(Start)
+    case metrics(Metrics)
+    case checkpoint(Checkpoint)
+    case end(End)
+
+    public struct Start: Sendable, Equatable {
+        public var attempt: Int
+        public var time: Double
+        public var provenance: Provenance?
+        public init(attempt: Int, time: Double, provenance: Provenance?) {
+            self.attempt = attempt
+            self.time = time
+            self.provenance = provenance
+        }
+    }
+
+    public struct Metrics: Sendable, Equatable {
+        public var scope: MetricScope
+        public var step: Int
+        public var epoch: Int
+        public var kind: MetricKind
+        public var values: [String: Double?]
+        public init(scope: MetricScope, step: Int, epoch: Int, kind: MetricKind, values: [String: Double?]) {
+            self.scope = scope
+            self.step = step
+            self.epoch = epoch
+            self.kind = kind
+            self.values = values
+        }
+    }
+
+    public struct Checkpoint: Sendable, Equatable {
+        public var object: String
+        public var step: Int
+        public var epoch: Int
+        public var kinds: Set<CheckpointKind>
+        public var rawSize: Int
+        public var storedSize: Int
+        public init(object: String, step: Int, epoch: Int, kinds: Set<CheckpointKind>, rawSize: Int, storedSize: Int) {
+            self.object = object
+            self.step = step
+            self.epoch = epoch
+            self.kinds = kinds
+            self.rawSize = rawSize
+            self.storedSize = storedSize
+        }
+    }
+
+    public struct End: Sendable, Equatable {
+        public var status: RunStatus
+        public var time: Double
+        public var error: String?
+        public init(status: RunStatus, time: Double, error: String? = nil) {
+            self.status = status
+            self.time = time
+            self.error = error
+        }
+    }
+
+    public struct FormatError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The event as JSON (snake_case keys).
+    public var json: JSONValue {
+        switch self {
+        case .start(let e):
+            var o: [String: JSONValue] = ["type": "start", "attempt": .number(Double(e.attempt)), "time": .number(e.time)]
+            if let p = e.provenance { o["provenance"] = p.json }
+            return .object(o)
+        case .metrics(let e):
+            return ["type": "metrics", "scope": .string(e.scope.rawValue), "step": .number(Double(e.step)), "epoch": .number(Double(e.epoch)),
+                    "kind": .string(e.kind.rawValue),
+                    "values": .object(e.values.mapValues { v in v.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null })]
+        case .checkpoint(let e):
+            return ["type": "checkpoint", "object": .string(e.object), "step": .number(Double(e.step)), "epoch": .number(Double(e.epoch)),
+                    "kinds": .array(e.kinds.sorted().map { .string($0.rawValue) }), "raw_size": .number(Double(e.rawSize)),
+                    "stored_size": .number(Double(e.storedSize))]
+        case .end(let e):
+            return ["type": "end", "status": .string(e.status.rawValue), "time": .number(e.time),
+                    "error": e.error.map { .string($0) } ?? .null]
+        }
+    }
+
+    public init(json v: JSONValue) throws {
+        func fail(_ what: String) -> FormatError { FormatError(description: what) }
+        func int(_ k: String) throws -> Int {
+            guard let d = v[k]?.doubleValue, d == d.rounded() else { throw fail("\(k): expected an integer") }
+            return Int(d)
+        }
+        func str(_ k: String) throws -> String {
+            guard let s = v[k]?.stringValue else { throw fail("\(k): expected a string") }
+            return s
+        }
+        switch v["type"]?.stringValue {
+        case "start":
+            var provenance: Provenance?
+            if let p = v["provenance"], p != .null { provenance = try Provenance(json: p) }
+            self = .start(Start(attempt: try int("attempt"), time: v["time"]?.doubleValue ?? 0, provenance: provenance))
+        case "metrics":
+            guard case .object(let values)? = v["values"] else { throw fail("values: expected an object") }
+            guard let scope = MetricScope(rawValue: try str("scope")) else { throw fail("scope: expected step or epoch") }
+            guard let kind = MetricKind(rawValue: try str("kind")) else { throw fail("kind: expected model or machine") }
+            self = .metrics(Metrics(scope: scope, step: try int("step"), epoch: try int("epoch"), kind: kind,
+                                    values: values.mapValues { $0.doubleValue }))
+        case "checkpoint":
+            guard case .array(let kinds)? = v["kinds"] else { throw fail("kinds: expected a list") }
+            self = .checkpoint(Checkpoint(object: try str("object"), step: try int("step"), epoch: try int("epoch"),
+                                          kinds: Set(kinds.compactMap { $0.stringValue.flatMap(CheckpointKind.init) }), rawSize: try int("raw_size"), storedSize: try int("stored_size")))
+        case "end":
+            guard let status = RunStatus(rawValue: try str("status")) else { throw fail("status: unknown") }
+            self = .end(End(status: status, time: v["time"]?.doubleValue ?? 0, error: v["error"]?.stringValue))
+        default:
+            throw fail("type: expected start, metrics, checkpoint or end")
+        }
+    }
+
+    /// The event as one line of canonical JSON, newline included.
+    public func line() -> [UInt8] {
+        var bytes = json.canonicalBytes
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// Parses one line (without its newline).
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> RunEvent {
+        try RunEvent(json: try JSONValue.parse(line))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import Vocabulary
+
+/// A run's lifecycle as named transitions. Ingest moves a run to `running` (its start event)
+/// and to a result (its end event); the scheduler claims runs and records what the event log
+/// cannot say: a retry, a requeue, an interruption, a failure with its exit status.
+///
+///     planned ─claim→ queued ─(start event)→ running ─(end event)→ completed | diverged
+///                       ↑  └─interrupt→ interrupted          └─fail→ failed
+///                       └──────────requeue / retry────────────┘
+extension Tracker {
+    /// One claim: `queued` with the next attempt, only if the run is still in the state the
+    /// caller saw (status and attempts), so of two schedulers racing for a run exactly one wins.
+    static let claimSQL = """
+        UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
+        WHERE hash = ? AND status = ? AND attempts = ?
+        """
+
+    /// Claims a run for this process (see `claimSQL`); returns whether this one won.
+    public func claim(run hash: String, sawStatus: RunStatus, sawAttempts: Int) throws -> Bool {
+        try claim(runs: [(hash, sawStatus, sawAttempts)]) == [hash]
+    }
+
+    /// Claims several runs in one transaction; returns the hashes this process won.
+    public func claim(runs: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)]) throws -> [String] {
+        try db.write { db in
+            let st = try db.cachedStatement(sql: Tracker.claimSQL)
+            var won: [String] = []
+            for r in runs {
+                try st.execute(arguments: [r.hash, r.sawStatus.rawValue, r.sawAttempts])
+                if db.changesCount == 1 { won.append(r.hash) }
+            }
+            return won
+        }
+    }
+
+    /// A claimed run's next attempt is starting (a retry): `running`, one more attempt.
+    public func startRetry(run hash: String) throws {
+        try update(run: hash) { $0.status = .running; $0.attempts += 1 }
+    }
+
+    /// A run whose process failed goes back in this scheduler's queue for another attempt.
+    public func requeue(run hash: String) throws {
+        try update(run: hash) { $0.status = .queued }
+    }
+
+    /// The run was stopped by Ctrl-C or SIGTERM before it had a result (`reason` is kept as
+    /// its error, when given).
+    public func interrupt(run hash: String, reason: String? = nil) throws {
+        try update(run: hash) { r in
+            r.status = .interrupted
+            if let reason { r.error = reason }
+        }
+    }
+
+    /// The run's process ended without a result: its exit code or signal, and why.
+    public func fail(run hash: String, exitCode: Int?, signal: Int?, error: String, at time: Date = Date()) throws {
+        try update(run: hash) { r in
+            r.status = .failed
+            r.exitCode = exitCode
+            r.signal = signal
+            r.error = error
+            r.finishedAt = time
+        }
+    }
+
+    /// Changes a run's record in one write. Internal: callers outside the store go through the
+    /// named transitions above.
+    func update(run hash: String, _ change: @Sendable (inout RunRecord) -> Void) throws {
+        try db.write { db in
+            guard var run = try RunRecord.fetch(db, hash: hash) else { throw StoreError("no run \(hash) in the store") }
+            change(&run)
+            try run.update(db)
+        }
+    }
+
+    /// The latest epoch a run has reported and its training loss then.
+    public func progress(run hash: String) throws -> (epoch: Int, trainLoss: Double?) {
+        try db.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT max(point.epoch), (SELECT final FROM summary WHERE summary.runId = run.id AND summary.key = 'train_loss')
+                FROM run JOIN series ON series.runId = run.id JOIN point ON point.seriesId = series.id WHERE run.hash = ?
+                """, arguments: [hash])
+            return (row?[0] ?? 0, row?[1])
+        }
+    }
+}

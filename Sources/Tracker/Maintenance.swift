@@ -1,0 +1,99 @@
+import Codecs
+import Determinism
+import Foundation
+import GRDB
+
+extension Tracker {
+    public struct VerifyReport: Sendable {
+        /// Object hash → the runs that reference it.
+        public var missing: [String: [String]] = [:]
+        public var corrupt: [String: [String]] = [:]
+        public var orphaned: [String] = []
+        public var checked = 0
+        public var integrity = "ok"
+        /// Sweeps whose stored definition no longer hashes to the sweep's hash.
+        public var alteredSweeps: [String] = []
+        /// Sweeps recorded by an older Cairn, which stored a summary instead of the hashed
+        /// definition: they cannot be checked.
+        public var uncheckableSweeps: [String] = []
+        public var sweepsChecked = 0
+        public var ok: Bool { missing.isEmpty && corrupt.isEmpty && alteredSweeps.isEmpty && integrity == "ok" }
+    }
+
+    /// Re-hashes every object and checks every reference: missing and corrupt objects (with
+    /// the runs they affect), objects no run references, and SQLite's integrity check.
+    public func verify() throws -> VerifyReport {
+        var report = VerifyReport()
+        let refs = try db.read { db -> [String: [String]] in
+            var refs: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT checkpoint.object, run.hash FROM checkpoint JOIN run ON run.id = checkpoint.runId") {
+                refs[row["object"], default: []].append(row["hash"])
+            }
+            report.integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+            for sweep in try SweepRecord.order(Column("hash")).fetchAll(db) {
+                guard (try? JSONValue.parse(Array(sweep.definition.utf8)))?["numerics_version"] != nil else {
+                    report.uncheckableSweeps.append(sweep.hash)
+                    continue
+                }
+                report.sweepsChecked += 1
+                if sha256Hex([Array(sweep.definition.utf8)]) != sweep.hash { report.alteredSweeps.append(sweep.hash) }
+            }
+            return refs
+        }
+        let present = Set(objects.all())
+        for (object, runs) in refs {
+            report.checked += 1
+            guard present.contains(object) else { report.missing[object] = runs.sorted(); continue }
+            do { _ = try objects.get(object) } catch { report.corrupt[object] = runs.sorted() }
+        }
+        report.orphaned = present.subtracting(refs.keys).sorted()
+        return report
+    }
+
+    /// Objects no run references; removed when `apply`. Returns them and the bytes they hold.
+    public func gc(apply: Bool) throws -> (objects: [String], bytes: Int) {
+        let referenced = try db.read { db in try String.fetchSet(db, sql: "SELECT DISTINCT object FROM checkpoint") }
+        let unreferenced = objects.all().filter { !referenced.contains($0) }
+        let bytes = unreferenced.reduce(0) { $0 + objects.storedSize($1) }
+        if apply { for o in unreferenced { try objects.remove(o) } }
+        return (unreferenced, bytes)
+    }
+
+    /// Bytes the store takes on disk (index, objects, logs).
+    public func sizeOnDisk() -> Int {
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: directory) else { return 0 }
+        var total = 0
+        while let f = e.nextObject() as? String {
+            if let a = try? fm.attributesOfItem(atPath: "\(directory)/\(f)"), a[.type] as? FileAttributeType == .typeRegular {
+                total += a[.size] as? Int ?? 0
+            }
+        }
+        return total
+    }
+}
+
+extension Tracker {
+    /// Removes runs from the index, with their points (which carry no foreign key) and, through
+    /// cascades, their series, params, summaries, tags, checkpoints and sweep memberships; then
+    /// their event logs, outputs and leases (a removed run planned again starts afresh, rather
+    /// than re-ingesting its old log). Objects may be shared: they stay until `gc(apply: true)`.
+    public func remove(runs hashes: [String]) throws {
+        try removeRows(hashes)
+        for hash in hashes {
+            for path in [eventLogPath(hash), logPath(hash), leasePath(hash)] { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    func removeRows(_ hashes: [String]) throws {
+        try db.write { db in
+            let ids = try Int64.fetchAll(db, RunRecord.select(Column("id")).filter(hashes.contains(Column("hash"))))
+            guard !ids.isEmpty else { return }
+            try db.execute(sql: """
+                DELETE FROM point WHERE seriesId IN (SELECT id FROM series WHERE runId IN (SELECT value FROM json_each(?)))
+                """, arguments: [jsonList(ids)])
+            _ = try RunRecord.filter(ids.contains(Column("id"))).deleteAll(db)
+        }
+    }
+}
+

@@ -1,0 +1,64 @@
+/// Which way a metric is better. One rule for every metric name, used wherever a best value,
+/// a sort order, a default sweep goal or a "best checkpoint" is decided.
+public enum Goal: String, Sendable, CaseIterable, Codable {
+    case minimize, maximize
+
+    /// The goal of a metric, from its name: losses and errors (`train_loss`, `val_loss`, `rmse`,
+    /// `mae`) are minimised; everything else (accuracies, `r2`) is maximised.
+    ///
+    ///     Goal.of("val_loss")       // .minimize
+    ///     Goal.of("test_accuracy")  // .maximize
+    public static func of(_ metric: String) -> Goal {
+        let leaf = metric.split(separator: "_").last.map(String.init) ?? metric
+        return ["loss", "rmse", "mae", "error"].contains(leaf) || metric.hasSuffix("loss") ? .minimize : .maximize
+    }
+
+    public var maximizes: Bool { self == .maximize }
+
+    /// Whether `a` is better than `b` under this goal (strictly).
+    public func prefers(_ a: Double, over b: Double) -> Bool { self == .maximize ? a > b : a < b }
+}
+
+/// Names of the metrics the engine records, where a rule depends on them.
+public enum MetricName {
+    /// Per-class test accuracy: `test_accuracy_class_<k>`.
+    public static let classAccuracyPrefix = "test_accuracy_class_"
+
+    public static func classAccuracy(_ k: Int) -> String { classAccuracyPrefix + String(k) }
+
+    /// Whether `name` is one of the per-class accuracies (listed apart from the other metrics).
+    public static func isPerClass(_ name: String) -> Bool { name.hasPrefix(classAccuracyPrefix) }
+
+    /// The metric a sweep optimises when its file names none: validation accuracy when there
+    /// is a validation split, else test accuracy.
+    public static func defaultSweepMetric(hasValidation: Bool) -> String {
+        hasValidation ? "val_accuracy" : "test_accuracy"
+    }
+}
+
+/// When a metric point was taken: every `log_every` steps, or at an epoch's end.
+public enum MetricScope: String, Sendable, CaseIterable, Codable {
+    case step, epoch
+}
+
+/// What a metric measures: the model (deterministic, compared by `reproduce`) or the machine
+/// (seconds, samples/s, memory: never compared).
+public enum MetricKind: String, Sendable, CaseIterable, Codable {
+    case model, machine
+}
+
+/// Why a checkpoint was kept. One checkpoint can be several at once (the best and the final).
+public enum CheckpointKind: String, Sendable, CaseIterable, Codable, Comparable {
+    case best, final, periodic
+
+    public static func < (a: CheckpointKind, b: CheckpointKind) -> Bool { a.rawValue < b.rawValue }
+
+    /// Kinds as stored in the index and shown to people: sorted names joined by commas
+    /// (`best,final`).
+    public static func label(_ kinds: Set<CheckpointKind>) -> String { kinds.sorted().map(\.rawValue).joined(separator: ",") }
+
+    /// The inverse of `label`; unknown names are dropped.
+    public static func parse(_ label: String) -> Set<CheckpointKind> {
+        Set(label.split(separator: ",").compactMap { CheckpointKind(rawValue: String($0)) })
+    }
+}

@@ -1,0 +1,26 @@
+import Determinism
+import Foundation
+import Tracker
+
+/// A fresh directory under the system's temporary directory, with `files` (relative path →
+/// text) written into it; returns its path.
+public func scratch(_ files: [String: String] = [:], label: String = "scratch") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-\(label)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for (name, text) in files {
+        let path = "\(dir)/\(name)"
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+    return dir
+}
+
+/// A new, empty store in a scratch directory.
+public func freshStore() throws -> Tracker {
+    try Tracker(directory: try scratch(label: "store") + "/runs")
+}
+
+/// A run to record, as a planner would hand it over (numerics version 2, data set "d").
+public func TestRun(hash: String, name: String, canonicalSpec: String, params: [String: JSONValue]) -> RunEntry {
+    RunEntry(hash: hash, name: name, canonicalSpec: canonicalSpec, numericsVersion: 2, datasetSHA256: "d", params: params)
+}
