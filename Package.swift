@@ -1,6 +1,6 @@
+import Foundation
 // swift-tools-version: 6.2
 import PackageDescription
-import Foundation
 
 // The Engine's hot loops use explicit fused multiply-add (`SIMD16.addingProduct`).
 // Swift's default x86-64 target is baseline SSE2, where every such lane becomes a call to
@@ -20,7 +20,7 @@ import Foundation
 let march = ProcessInfo.processInfo.environment["CAIRN_ENGINE_MARCH"] ?? "native"
 var engineCFlags = ["-Xcc", "-fno-math-errno"]
 #if arch(x86_64)
-if march != "baseline" { engineCFlags += ["-Xcc", "-march=\(march)"] }
+    if march != "baseline" { engineCFlags += ["-Xcc", "-march=\(march)"] }
 #endif
 let engineFlags: [SwiftSetting] = [.unsafeFlags(engineCFlags)]
 
@@ -32,17 +32,19 @@ let engineFlags: [SwiftSetting] = [.unsafeFlags(engineCFlags)]
 // they are listed here. Debug builds (the tests') stay dynamic: they link much faster.
 // The release link prints one warning, from glibc about `mktemp` inside Foundation's static
 // library; it is harmless. (lld would not print it, but its binary started ~1 ms slower here.)
-let staticRuntime: [LinkerSetting] = [
-    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
-] + ["CoreFoundation", "_FoundationICU", "_FoundationCollections", "_FoundationCShims", "swiftSynchronization"].map {
-    .linkedLibrary($0, .when(platforms: [.linux], configuration: .release))
-}
+let staticRuntime: [LinkerSetting] =
+    [
+        .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))
+    ]
+    + ["CoreFoundation", "_FoundationICU", "_FoundationCollections", "_FoundationCShims", "swiftSynchronization"].map {
+        .linkedLibrary($0, .when(platforms: [.linux], configuration: .release))
+    }
 
 let package = Package(
     name: "Cairn",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cairn", targets: ["cairn"]),
+        .executable(name: "cairn", targets: ["cairn"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,44 +63,59 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["CZlib", "Determinism", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Datasets", dependencies: ["Codecs", "Determinism"], resources: [.copy("Resources")]),
         .target(name: "Engine", dependencies: ["Determinism", "Datasets", "Vocabulary"], swiftSettings: engineFlags),
-        .target(name: "Planner", dependencies: [
-            "Engine", "Datasets", "Determinism", "Codecs", "Vocabulary",
-            .product(name: "Yams", package: "Yams"),
-        ]),
-        .target(name: "Tracker", dependencies: [
-            "Codecs", "Determinism", "Vocabulary",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "Planner",
+            dependencies: [
+                "Engine", "Datasets", "Determinism", "Codecs", "Vocabulary",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .target(
+            name: "Tracker",
+            dependencies: [
+                "Codecs", "Determinism", "Vocabulary",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // What a run's own process does: spec in, events and objects out. Never opens the index.
         .target(name: "Runner", dependencies: ["Planner", "Engine", "Datasets", "Tracker", "Codecs", "Determinism", "Vocabulary"]),
         // Orchestrates processes only: it imports neither Engine nor Datasets.
         .target(name: "Scheduler", dependencies: ["Planner", "Tracker", "Determinism", "Codecs", "Vocabulary", "CLinux"]),
-        .target(name: "CairnCLI", dependencies: [
-            "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker", "Runner", "Scheduler", "Vocabulary",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "CairnCLI",
+            dependencies: [
+                "Engine", "Datasets", "Planner", "Determinism", "Codecs", "Tracker", "Runner", "Scheduler", "Vocabulary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "cairn", dependencies: ["CairnCLI"], linkerSettings: staticRuntime),
-        .executableTarget(name: "cairn-bench", dependencies: [
-            "Engine", "Datasets", "Determinism", "Planner", "Codecs", "Tracker", "Vocabulary",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Benchmarks/cairn-bench", swiftSettings: engineFlags),
+        .executableTarget(
+            name: "cairn-bench",
+            dependencies: [
+                "Engine", "Datasets", "Determinism", "Planner", "Codecs", "Tracker", "Vocabulary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Benchmarks/cairn-bench", swiftSettings: engineFlags),
         // Scratch directories and stores, and running the built `cairn`: shared by every test target.
         .target(name: "TestSupport", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary"], path: "Tests/TestSupport"),
         .testTarget(name: "DeterminismTests", dependencies: ["Determinism", "TestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Determinism"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs", "Vocabulary", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs", "Vocabulary", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Codecs", "CZlib", "TestSupport"]),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
-        .testTarget(name: "PlannerTests", dependencies: [
-            "Planner", "Engine", "Determinism", "Vocabulary", "TestSupport",
-            .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
+        .testTarget(
+            name: "PlannerTests",
+            dependencies: [
+                "Planner", "Engine", "Determinism", "Vocabulary", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "TestSupport",
-                                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(
+            name: "CairnCLITests",
+            dependencies: [
+                "CairnCLI", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ExampleTests", dependencies: ["TestSupport", "Determinism", "Codecs"]),
     ]

@@ -82,8 +82,9 @@ struct EngineBench: ParsableCommand {
                                         for i in 0..<n { for j in 0..<k { sp[j * n + i] = bp[i * k + j] } }
                                         bb = UnsafePointer(sp.baseAddress!)
                                     }
-                                    gemm(.simd, m: m, n: n, k: k, a: ap.baseAddress!, aRow: transposedA ? 1 : k,
-                                         aCol: transposedA ? m : 1, b: bb, ldb: n, c: cp.baseAddress!, ldc: n)
+                                    gemm(
+                                        .simd, m: m, n: n, k: k, a: ap.baseAddress!, aRow: transposedA ? 1 : k,
+                                        aCol: transposedA ? m : 1, b: bb, ldb: n, c: cp.baseAddress!, ldc: n)
                                 }
                             }
                         }
@@ -116,12 +117,31 @@ func fmaPeak() -> Double {
 
 @inline(never)
 func fmaChains(_ iterations: Int, _ x: F16, _ y: F16) -> F16 {
-    var a0 = F16(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
-    var a8 = a0, a9 = a0, a10 = a0, a11 = a0
+    var a0 = F16(repeating: 1)
+    var a1 = a0
+    var a2 = a0
+    var a3 = a0
+    var a4 = a0
+    var a5 = a0
+    var a6 = a0
+    var a7 = a0
+    var a8 = a0
+    var a9 = a0
+    var a10 = a0
+    var a11 = a0
     for _ in 0..<iterations {
-        a0 = a0.addingProduct(x, y); a1 = a1.addingProduct(x, y); a2 = a2.addingProduct(x, y); a3 = a3.addingProduct(x, y)
-        a4 = a4.addingProduct(x, y); a5 = a5.addingProduct(x, y); a6 = a6.addingProduct(x, y); a7 = a7.addingProduct(x, y)
-        a8 = a8.addingProduct(x, y); a9 = a9.addingProduct(x, y); a10 = a10.addingProduct(x, y); a11 = a11.addingProduct(x, y)
+        a0 = a0.addingProduct(x, y)
+        a1 = a1.addingProduct(x, y)
+        a2 = a2.addingProduct(x, y)
+        a3 = a3.addingProduct(x, y)
+        a4 = a4.addingProduct(x, y)
+        a5 = a5.addingProduct(x, y)
+        a6 = a6.addingProduct(x, y)
+        a7 = a7.addingProduct(x, y)
+        a8 = a8.addingProduct(x, y)
+        a9 = a9.addingProduct(x, y)
+        a10 = a10.addingProduct(x, y)
+        a11 = a11.addingProduct(x, y)
     }
     var s = a0 + a1 + a2 + a3 + a4 + a5
     s += a6 + a7 + a8 + a9 + a10 + a11

@@ -2,8 +2,8 @@ import ArgumentParser
 import Codecs
 import Determinism
 import Foundation
-import Vocabulary
 import Tracker
+import Vocabulary
 
 /// The tracker workload, the same as Benchmarks/anchors/mlflow_tracker.py does with MLflow:
 /// runs × 10 params × 3 metrics × 100 steps, on a fresh temporary store.
@@ -46,21 +46,29 @@ struct TrackerBench: ParsableCommand {
             params["data.validation"] = .number(5000)
             params["data.split_seed"] = .number(Double(i))
             let hash = sha256Hex([Array("bench run \(i)".utf8)])
-            planned.append(RunEntry(hash: hash, name: "bench", canonicalSpec: JSONValue.object(params).canonical, numericsVersion: 2,
-                                    datasetSHA256: "bench", params: params))
+            planned.append(
+                RunEntry(
+                    hash: hash, name: "bench", canonicalSpec: JSONValue.object(params).canonical, numericsVersion: 2,
+                    datasetSHA256: "bench", params: params))
         }
-        try tracker.record(sweep: SweepRecord(hash: "bench", source: "bench", definition: "{}", metric: "val_accuracy", goal: "maximize"),
-                           runs: planned)
+        try tracker.record(
+            sweep: SweepRecord(hash: "bench", source: "bench", definition: "{}", metric: "val_accuracy", goal: "maximize"),
+            runs: planned)
         // The event logs a sweep's children would have written.
         for p in planned {
             var log = [UInt8]()
             log.append(contentsOf: RunEvent.start(.init(attempt: 1, time: 0, provenance: nil)).line())
-            var loss = 2.0, acc = 0.1
+            var loss = 2.0
+            var acc = 0.1
             for step in 1...(ProcessInfo.processInfo.environment["STEPS"].flatMap(Int.init) ?? 100) {
                 loss *= 0.97 + 0.02 * rng.nextUniform()
                 acc += (0.95 - acc) * 0.05 * rng.nextUniform()
-                log.append(contentsOf: RunEvent.metrics(.init(scope: .epoch, step: step, epoch: step, kind: .model,
-                    values: ["train_loss": loss, "val_loss": loss * 1.1, "val_accuracy": acc])).line())
+                log.append(
+                    contentsOf: RunEvent.metrics(
+                        .init(
+                            scope: .epoch, step: step, epoch: step, kind: .model,
+                            values: ["train_loss": loss, "val_loss": loss * 1.1, "val_accuracy": acc])
+                    ).line())
             }
             log.append(contentsOf: RunEvent.end(.init(status: .completed, time: 1)).line())
             FileManager.default.createFile(atPath: tracker.eventLogPath(p.hash), contents: Data(log))
@@ -81,7 +89,11 @@ struct TrackerBench: ParsableCommand {
         let ten = Array(planned.prefix(10).map(\.hash))
         var got = 0
         let hist = try (0..<5).map { _ in
-            try clock.measure { got = try tracker.history(runs: ten, keys: ["train_loss", "val_loss", "val_accuracy"]).values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }
+            try clock.measure {
+                got = try tracker.history(runs: ten, keys: ["train_loss", "val_loss", "val_accuracy"]).values.reduce(0) {
+                    $0 + $1.values.reduce(0) { $0 + $1.count }
+                }
+            }
         }.min()!
         print(String(format: "histories of 10 runs × 3 keys (%d points) in %.2f ms", got, seconds(hist) * 1e3))
 
@@ -95,23 +107,36 @@ struct TrackerBench: ParsableCommand {
             b[0] = UInt8(i)  // a new object each time
             return try clock.measure { stored = try tracker.objects.put(b).storedSize }
         }.min()!
-        print(String(format: "put an %d KB checkpoint (gzip to %d KB + SHA-256 + write + fsync) in %.2f ms", bytes.count / 1000, stored / 1000, seconds(put) * 1e3))
-        let compute = try (0..<5).map { _ in try clock.measure { _ = try Gzip.compress(bytes); _ = sha256Hex([bytes]) } }.min()!
+        print(
+            String(
+                format: "put an %d KB checkpoint (gzip to %d KB + SHA-256 + write + fsync) in %.2f ms", bytes.count / 1000, stored / 1000,
+                seconds(put) * 1e3))
+        let compute = try (0..<5).map { _ in
+            try clock.measure {
+                _ = try Gzip.compress(bytes)
+                _ = sha256Hex([bytes])
+            }
+        }.min()!
         print(String(format: "gzip + SHA-256 of it, in memory: %.2f ms", seconds(compute) * 1e3))
         var same = bytes
         same[0] = 99  // not one of the objects above
         let before = Set(tracker.objects.all())
         for _ in 0..<100 { try tracker.objects.put(same) }
         let new = Set(tracker.objects.all()).subtracting(before)
-        let added = new.count, addedBytes = new.reduce(0) { $0 + tracker.objects.storedSize($1) }
+        let added = new.count
+        let addedBytes = new.reduce(0) { $0 + tracker.objects.storedSize($1) }
         print("100 puts of one identical checkpoint added \(added) object of \(addedBytes / 1000) KB")
         let size = tracker.sizeOnDisk()
         print(String(format: "store on disk: %.1f MB", Double(size) / 1e6))
-        emit(["runs": .number(Double(runs)), "points": .number(Double(points)), "ingest_points_per_second": .number(rate.rounded()),
-              "ingest_ms": .number((seconds(ingestTime) * 1e4).rounded() / 10), "list_ms": .number((seconds(list) * 1e5).rounded() / 100),
-              "history_ms": .number((seconds(hist) * 1e5).rounded() / 100), "checkpoint_put_ms": .number((seconds(put) * 1e5).rounded() / 100),
-              "checkpoint_gzip_sha256_ms": .number((seconds(compute) * 1e5).rounded() / 100),
-              "identical_puts_objects_added": .number(Double(added)),
-              "identical_puts_bytes": .number(Double(addedBytes)), "store_bytes": .number(Double(size))], json: json)
+        emit(
+            [
+                "runs": .number(Double(runs)), "points": .number(Double(points)), "ingest_points_per_second": .number(rate.rounded()),
+                "ingest_ms": .number((seconds(ingestTime) * 1e4).rounded() / 10), "list_ms": .number((seconds(list) * 1e5).rounded() / 100),
+                "history_ms": .number((seconds(hist) * 1e5).rounded() / 100),
+                "checkpoint_put_ms": .number((seconds(put) * 1e5).rounded() / 100),
+                "checkpoint_gzip_sha256_ms": .number((seconds(compute) * 1e5).rounded() / 100),
+                "identical_puts_objects_added": .number(Double(added)),
+                "identical_puts_bytes": .number(Double(addedBytes)), "store_bytes": .number(Double(size)),
+            ], json: json)
     }
 }

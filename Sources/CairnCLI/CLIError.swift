@@ -41,7 +41,10 @@ enum ErrorReport {
             // error is bad input: 2, not its 64.
             if code == 0 || code == 64 || error is ValidationError || error is CleanExit {
                 let text = Cairn.fullMessage(for: error)
-                if code == 0 { print(text); return (nil, 0) }
+                if code == 0 {
+                    print(text)
+                    return (nil, 0)
+                }
                 FileHandle.standardError.write(Data((text + "\n").utf8))
                 return (nil, code == 64 ? 2 : code)
             }

@@ -18,9 +18,11 @@ public struct Cairn: ParsableCommand {
               cairn compare --sweep <sweep hash>
               cairn reproduce <run hash>
             """,
-        subcommands: [SweepCommand.self, RunCommand.self, TrainCommand.self, PlanCommand.self, ListCommand.self, ShowCommand.self,
-                      CompareCommand.self, DiffCommand.self, ReproduceCommand.self, TagCommand.self, RemoveCommand.self,
-                      VerifyCommand.self, GCCommand.self, ExportCommand.self, ImportCommand.self, ExecCommand.self, IngestCommand.self])
+        subcommands: [
+            SweepCommand.self, RunCommand.self, TrainCommand.self, PlanCommand.self, ListCommand.self, ShowCommand.self,
+            CompareCommand.self, DiffCommand.self, ReproduceCommand.self, TagCommand.self, RemoveCommand.self,
+            VerifyCommand.self, GCCommand.self, ExportCommand.self, ImportCommand.self, ExecCommand.self, IngestCommand.self,
+        ])
 
     public init() {}
 
@@ -44,8 +46,8 @@ public struct Cairn: ParsableCommand {
     /// messages read the same. A test holds the two to the same results.
     static func parseQuickly(_ arguments: [String]) -> ParsableCommand? {
         guard let name = arguments.first,
-              let type = configuration.subcommands.first(where: { $0._commandName == name }),
-              !arguments.contains(where: { ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"].contains($0) })
+            let type = configuration.subcommands.first(where: { $0._commandName == name }),
+            !arguments.contains(where: { ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"].contains($0) })
         else { return nil }
         return try? type.parseAsRoot(Array(arguments.dropFirst()))
     }

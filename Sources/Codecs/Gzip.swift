@@ -59,8 +59,9 @@ extension Gzip {
 
         public init(level: Int32 = 1, huffmanOnly: Bool = true) throws {
             // 15 + 16: the largest window, with gzip framing.
-            let rc = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, huffmanOnly ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY, zlibVersion(),
-                                   Int32(MemoryLayout<z_stream>.size))
+            let rc = deflateInit2_(
+                &stream, level, Z_DEFLATED, 15 + 16, 8, huffmanOnly ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY, zlibVersion(),
+                Int32(MemoryLayout<z_stream>.size))
             guard rc == Z_OK else { throw Error(description: "zlib could not start compressing (code \(rc))") }
         }
 

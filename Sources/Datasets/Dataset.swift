@@ -6,7 +6,9 @@ import Foundation
 /// (where the IDX files live is a run-time option).
 public struct DataConfig: Sendable, Equatable {
     public enum Source: String, Sendable, CaseIterable {
-        case digits, fashionMNIST = "fashion-mnist", mnist, synthetic
+        case digits
+        case fashionMNIST = "fashion-mnist"
+        case mnist, synthetic
     }
     public var dataset: Source
     /// How many training examples to hold out for validation (0: none).
@@ -16,8 +18,10 @@ public struct DataConfig: Sendable, Equatable {
     /// Only for `synthetic`.
     public var synthetic: SyntheticConfig
 
-    public init(dataset: Source = .digits, validation: Int = 0, splitSeed: UInt64 = 0,
-                synthetic: SyntheticConfig = SyntheticConfig()) {
+    public init(
+        dataset: Source = .digits, validation: Int = 0, splitSeed: UInt64 = 0,
+        synthetic: SyntheticConfig = SyntheticConfig()
+    ) {
         self.dataset = dataset
         self.validation = validation
         self.splitSeed = splitSeed
@@ -44,8 +48,10 @@ public enum Datasets {
     ///
     ///     Datasets.directory(nil)        // "/usr/share/datasets/fashion-mnist" (no $CAIRN_DATA_DIR)
     ///     Datasets.directory("data/fm")  // "data/fm"
-    public static func directory(_ option: String?,
-                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func directory(
+        _ option: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         option ?? environment["CAIRN_DATA_DIR"] ?? defaultFashionMNISTDirectory
     }
 
@@ -62,7 +68,8 @@ public enum Datasets {
         // Taken apart at once, so `train` is the only owner of its rows and is split in place.
         var (train, test, classes, sha256) = try load()
         guard config.validation >= 0, config.validation < train.count else {
-            throw DatasetError("data.validation is \(config.validation), but \(config.dataset.rawValue) has \(train.count) training examples")
+            throw DatasetError(
+                "data.validation is \(config.validation), but \(config.dataset.rawValue) has \(train.count) training examples")
         }
         let validation = split(&train, validation: config.validation, seed: config.splitSeed)
         return PreparedData(train: train, validation: validation, test: test, classes: classes, sha256: sha256)

@@ -14,7 +14,7 @@ public enum Digits {
     /// The decompressed CSV: the bytes the data set's hash is taken over.
     static func csv() throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: "digits.csv", withExtension: "gz", subdirectory: "Resources"),
-              let data = try? Data(contentsOf: url)
+            let data = try? Data(contentsOf: url)
         else { throw DatasetError("the embedded digits data set is missing from this build") }
         return try Gzip.decompress([UInt8](data))
     }
@@ -24,7 +24,10 @@ public enum Digits {
         var features: [Float] = []
         var labels: [Int32] = []
         features.reserveCapacity(1797 * 64)
-        var field = 0, value = 0, column = 0, line = 1
+        var field = 0
+        var value = 0
+        var column = 0
+        var line = 1
         for byte in csv {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -38,10 +41,12 @@ public enum Digits {
                     labels.append(Int32(value))
                 }
                 column += 1
-                value = 0; field = 0
+                value = 0
+                field = 0
                 if byte == UInt8(ascii: "\n") {
                     guard column == 65 else { throw DatasetError("digits.csv.gz:\(line): \(column) fields, expected 65") }
-                    column = 0; line += 1
+                    column = 0
+                    line += 1
                 }
             case UInt8(ascii: "\r"): continue
             default: throw DatasetError("digits.csv.gz:\(line): unexpected byte \(byte)")

@@ -5,8 +5,10 @@ import Foundation
 /// unsigned-byte images with 3 dimensions, 0x0801 for labels), the dimensions as 32-bit
 /// big-endian integers, then the bytes. Files may be gzipped (`.gz`).
 public enum IDX {
-    public static let files = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    public static let files = [
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+    ]
 
     /// Loads a directory holding the four IDX files (gzipped or not). The hash covers the
     /// decompressed files in the order train images, train labels, test images, test labels.
@@ -48,17 +50,23 @@ public enum IDX {
     }
 
     /// Parses one images file and one labels file, checking every size against the header.
-    public static func parse(images: [UInt8], labels: [UInt8], imagesName: String, labelsName: String, dir: String = ".") throws -> LabeledSet {
-        let ip = "\(dir)/\(imagesName)", lp = "\(dir)/\(labelsName)"
+    public static func parse(images: [UInt8], labels: [UInt8], imagesName: String, labelsName: String, dir: String = ".") throws
+        -> LabeledSet
+    {
+        let ip = "\(dir)/\(imagesName)"
+        let lp = "\(dir)/\(labelsName)"
         guard images.count >= 16 else { throw DatasetError("\(ip): truncated: \(images.count) bytes, shorter than the 16-byte header") }
         guard be32(images, 0) == 0x0803 else {
             throw DatasetError("\(ip): not an IDX image file (magic number 0x\(String(be32(images, 0), radix: 16)), expected 0x803)")
         }
-        let n = be32(images, 4), rows = be32(images, 8), cols = be32(images, 12)
+        let n = be32(images, 4)
+        let rows = be32(images, 8)
+        let cols = be32(images, 12)
         let expected = 16 + n * rows * cols
         guard images.count == expected else {
             let what = images.count < expected ? "truncated" : "too long"
-            throw DatasetError("\(ip): \(what): the header promises \(n) images of \(rows)×\(cols) (\(expected) bytes), the file has \(images.count)")
+            throw DatasetError(
+                "\(ip): \(what): the header promises \(n) images of \(rows)×\(cols) (\(expected) bytes), the file has \(images.count)")
         }
         guard labels.count >= 8 else { throw DatasetError("\(lp): truncated: \(labels.count) bytes, shorter than the 8-byte header") }
         guard be32(labels, 0) == 0x0801 else {

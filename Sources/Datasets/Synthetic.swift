@@ -11,8 +11,10 @@ public struct SyntheticConfig: Sendable, Equatable {
     public var noise: Double
     public var seed: UInt64
 
-    public init(classes: Int = 3, features: Int = 8, trainSize: Int = 240, testSize: Int = 60,
-                noise: Double = 1.0, seed: UInt64 = 0) {
+    public init(
+        classes: Int = 3, features: Int = 8, trainSize: Int = 240, testSize: Int = 60,
+        noise: Double = 1.0, seed: UInt64 = 0
+    ) {
         self.classes = classes
         self.features = features
         self.trainSize = trainSize
@@ -23,9 +25,11 @@ public struct SyntheticConfig: Sendable, Equatable {
 
     /// The canonical generator parameters; the data set's hash is the SHA-256 of these bytes.
     public var canonical: JSONValue {
-        ["generator": "gaussian-blobs-v1", "classes": .number(Double(classes)), "features": .number(Double(features)),
-         "train_size": .number(Double(trainSize)), "test_size": .number(Double(testSize)),
-         "noise": .number(noise), "seed": .number(Double(seed))]
+        [
+            "generator": "gaussian-blobs-v1", "classes": .number(Double(classes)), "features": .number(Double(features)),
+            "train_size": .number(Double(trainSize)), "test_size": .number(Double(testSize)),
+            "noise": .number(noise), "seed": .number(Double(seed)),
+        ]
     }
 }
 
@@ -40,7 +44,8 @@ public enum Synthetic {
         let centre = (0..<(c.classes * c.features)).map { _ in 3 * centres.nextNormal() }
         func draw(_ n: Int, stream: UInt64) -> LabeledSet {
             var rng = RandomStream(seed: c.seed, purpose: .synthetic, index: stream)
-            var f = [Float](), l = [Int32]()
+            var f = [Float]()
+            var l = [Int32]()
             f.reserveCapacity(n * c.features)
             for i in 0..<n {
                 let k = i % c.classes

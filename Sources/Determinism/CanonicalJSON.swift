@@ -96,7 +96,10 @@ public enum JSONValue: Hashable, Sendable {
         let fracPart = mantissa.count > 1 ? Array(mantissa[1]) : []
         var digits = intPart + fracPart
         var n = intPart.count + exponent  // value = 0.d1d2… × 10^n
-        while digits.first == "0" { digits.removeFirst(); n -= 1 }
+        while digits.first == "0" {
+            digits.removeFirst()
+            n -= 1
+        }
         while digits.last == "0" { digits.removeLast() }
         let k = digits.count
         let d = String(digits)
@@ -133,12 +136,19 @@ extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, Exp
 extension JSONValue: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -159,8 +169,14 @@ extension JSONValue {
         if case .object(let o) = self { return o[key] }
         return nil
     }
-    public var doubleValue: Double? { if case .number(let d) = self { return d }; return nil }
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var doubleValue: Double? {
+        if case .number(let d) = self { return d }
+        return nil
+    }
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
 }
 
 extension JSONValue {

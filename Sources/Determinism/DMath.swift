@@ -71,12 +71,19 @@ public enum DMath {
         if x.isNaN || x < 0 { return .nan }
         if x == 0 { return -.infinity }
         if x == .infinity { return x }
-        var m = x, e = 0
-        if m < 0x1p-1022 { m *= 0x1p54; e -= 54 }  // subnormal input
+        var m = x
+        var e = 0
+        if m < 0x1p-1022 {
+            m *= 0x1p54
+            e -= 54
+        }  // subnormal input
         let bits = m.bitPattern
         e += Int((bits >> 52) & 0x7FF) - 1023
         m = Double(bitPattern: (bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000)  // [1, 2)
-        if m > 1.4142135623730951 { m *= 0.5; e += 1 }  // [√½, √2)
+        if m > 1.4142135623730951 {
+            m *= 0.5
+            e += 1
+        }  // [√½, √2)
         // log(m) = log(1+f) = 2·atanh(s), s = f/(2+f), |s| ≤ 0.1716: an odd series in s.
         let f = m - 1
         let s = f / (2 + f)

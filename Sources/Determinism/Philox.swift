@@ -28,8 +28,10 @@ public enum Philox {
             }
             let p0 = UInt64(0xD251_1F53) &* UInt64(c.0)
             let p1 = UInt64(0xCD9E_8D57) &* UInt64(c.2)
-            let hi0 = UInt32(truncatingIfNeeded: p0 >> 32), lo0 = UInt32(truncatingIfNeeded: p0)
-            let hi1 = UInt32(truncatingIfNeeded: p1 >> 32), lo1 = UInt32(truncatingIfNeeded: p1)
+            let hi0 = UInt32(truncatingIfNeeded: p0 >> 32)
+            let lo0 = UInt32(truncatingIfNeeded: p0)
+            let hi1 = UInt32(truncatingIfNeeded: p1 >> 32)
+            let lo1 = UInt32(truncatingIfNeeded: p1)
             c = (hi1 ^ c.1 ^ k.0, lo1, hi0 ^ c.3 ^ k.1, lo0)
         }
         return c
@@ -118,7 +120,8 @@ public struct RandomStream: Sendable {
     /// A standard normal sample by the Box–Muller transform, built on Cairn's own
     /// `log`, `sin` and `cos` so it is the same on every machine. Uses two uniforms.
     public mutating func nextNormal() -> Double {
-        let u1 = nextUniformOpen(), u2 = nextUniform()
+        let u1 = nextUniformOpen()
+        let u2 = nextUniform()
         return DMath.sqrt(-2 * DMath.log(u1)) * DMath.cos(2 * Double.pi * u2)
     }
 

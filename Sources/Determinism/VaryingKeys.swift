@@ -7,6 +7,9 @@ extension JSONValue {
         guard let first = params.first else { return [] }
         var keys = Set<String>()
         for p in params { for k in p.keys { keys.insert(k) } }
-        return keys.sorted().filter { k in let v = first[k]; return params.contains { $0[k] != v } }
+        return keys.sorted().filter { k in
+            let v = first[k]
+            return params.contains { $0[k] != v }
+        }
     }
 }

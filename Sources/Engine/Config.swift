@@ -4,7 +4,11 @@ public struct ModelConfig: Sendable, Equatable {
     /// Weight initialisation. `torch`: PyTorch's Linear default (U(±1/√fan_in) for weight and
     /// bias); `he`: Kaiming normal N(0, 2/fan_in); `he_uniform`: U(±√(6/fan_in)); `xavier`:
     /// Glorot uniform U(±√(6/(fan_in+fan_out))). All but `torch` set biases to zero.
-    public enum Initialization: String, Sendable, CaseIterable { case torch, he, heUniform = "he_uniform", xavier }
+    public enum Initialization: String, Sendable, CaseIterable {
+        case torch, he
+        case heUniform = "he_uniform"
+        case xavier
+    }
 
     public var hidden: [Int]
     public var activation: Activation
@@ -57,11 +61,13 @@ public struct TrainConfig: Sendable, Equatable {
     /// Report the training loss every this many steps.
     public var logEvery: Int
 
-    public init(optimizer: Optimizer = .adam, lr: Double = 0.001, batchSize: Int = 64, epochs: Int = 10, seed: UInt64 = 0,
-                weightDecay: Double? = nil, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
-                beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, alpha: Double = 0.99, centered: Bool = false,
-                schedule: Schedule = .constant, stepSize: Int = 1, gamma: Double = 0.1, minLR: Double = 0,
-                warmupSteps: Int = 0, clipGradNorm: Double = 0, logEvery: Int = 100) {
+    public init(
+        optimizer: Optimizer = .adam, lr: Double = 0.001, batchSize: Int = 64, epochs: Int = 10, seed: UInt64 = 0,
+        weightDecay: Double? = nil, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
+        beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, alpha: Double = 0.99, centered: Bool = false,
+        schedule: Schedule = .constant, stepSize: Int = 1, gamma: Double = 0.1, minLR: Double = 0,
+        warmupSteps: Int = 0, clipGradNorm: Double = 0, logEvery: Int = 100
+    ) {
         self.optimizer = optimizer
         self.lr = lr
         self.batchSize = batchSize

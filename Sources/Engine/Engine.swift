@@ -11,9 +11,11 @@ public enum Engine {
     public static let numericsVersion = 2
 
     /// Trains once in this process and returns the result; events stream to `onEvent`.
-    public static func train(model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-                             data: PreparedData, runHash: String = "", path: KernelPath = .simd,
-                             onEvent: (TrainEvent) -> Void = { _ in }) -> TrainResult {
+    public static func train(
+        model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd,
+        onEvent: (TrainEvent) -> Void = { _ in }
+    ) -> TrainResult {
         let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
         return trainer.run(onEvent: onEvent)
     }

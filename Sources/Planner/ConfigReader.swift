@@ -22,7 +22,8 @@ final class ConfigReader {
         if let origin, !origin.marks {
             error = ConfigError(source: origin.source, path: path, message: message)
         } else {
-            error = ConfigError(source: origin?.source ?? source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message)
+            error = ConfigError(
+                source: origin?.source ?? source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message)
         }
         if !errors.contains(error) { errors.append(error) }
     }
@@ -113,7 +114,10 @@ final class Section {
             reader.fail(keyPath(key), node, "expected a number, found \(ConfigReader.describe(node))")
             return def
         }
-        guard valid(v) else { reader.fail(keyPath(key), node, "\(text) is out of range: must be \(rule)"); return def }
+        guard valid(v) else {
+            reader.fail(keyPath(key), node, "\(text) is out of range: must be \(rule)")
+            return def
+        }
         return v
     }
 
@@ -123,10 +127,13 @@ final class Section {
         if case .scalar(let s) = node, s.style == .singleQuoted || s.style == .doubleQuoted { return nil }
         var t = text
         if t.utf8.contains(UInt8(ascii: "_")) { t.removeAll { $0 == "_" } }
-        guard let first = t.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+        guard let first = t.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
-              !t.utf8.contains(where: { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "n") || $0 == UInt8(ascii: "N") }),
-              let v = Double(t), v.isFinite
+            !t.utf8.contains(where: {
+                $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "n") || $0 == UInt8(ascii: "N")
+            }),
+            let v = Double(t), v.isFinite
         else { return nil }
         return v
     }
@@ -138,7 +145,10 @@ final class Section {
             return def
         }
         let v = Int(d)
-        guard valid(v) else { reader.fail(keyPath(key), node, "\(text) is out of range: must be \(rule)"); return def }
+        guard valid(v) else {
+            reader.fail(keyPath(key), node, "\(text) is out of range: must be \(rule)")
+            return def
+        }
         return v
     }
 
@@ -184,7 +194,10 @@ final class Section {
                 reader.fail("\(keyPath(key))[\(i)]", item, "expected an integer, found \(ConfigReader.describe(item))")
                 continue
             }
-            guard valid(Int(d)) else { reader.fail("\(keyPath(key))[\(i)]", item, "\(s.string) is out of range: must be \(rule)"); continue }
+            guard valid(Int(d)) else {
+                reader.fail("\(keyPath(key))[\(i)]", item, "\(s.string) is out of range: must be \(rule)")
+                continue
+            }
             out.append(Int(d))
         }
         return out

@@ -25,10 +25,18 @@ public enum Domain {
 /// A W&B distribution with its parameters (W&B's defaults: mu 0, sigma 1, q 1).
 public struct Distribution: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case constant, categorical, intUniform = "int_uniform", uniform, qUniform = "q_uniform"
-        case logUniform = "log_uniform", logUniformValues = "log_uniform_values"
-        case qLogUniformValues = "q_log_uniform_values", invLogUniformValues = "inv_log_uniform_values"
-        case normal, qNormal = "q_normal", logNormal = "log_normal", qLogNormal = "q_log_normal"
+        case constant, categorical
+        case intUniform = "int_uniform"
+        case uniform
+        case qUniform = "q_uniform"
+        case logUniform = "log_uniform"
+        case logUniformValues = "log_uniform_values"
+        case qLogUniformValues = "q_log_uniform_values"
+        case invLogUniformValues = "inv_log_uniform_values"
+        case normal
+        case qNormal = "q_normal"
+        case logNormal = "log_normal"
+        case qLogNormal = "q_log_normal"
 
         var needsBounds: Bool {
             [.intUniform, .uniform, .qUniform, .logUniform, .logUniformValues, .qLogUniformValues, .invLogUniformValues].contains(self)
@@ -52,7 +60,8 @@ public struct Distribution: Sendable, Equatable {
             guard max - min < 1e9 else { return nil }
             return stride(from: min, through: max, by: 1).map { $0 }
         case .qUniform:
-            let lo = (min / q).rounded(.up), hi = (max / q).rounded(.down)
+            let lo = (min / q).rounded(.up)
+            let hi = (max / q).rounded(.down)
             guard hi >= lo, hi - lo < 1e9 else { return [] }
             return stride(from: lo, through: hi, by: 1).map { $0 * q }
         default: return nil
@@ -84,8 +93,14 @@ public struct Distribution: Sendable, Equatable {
     /// Canonical JSON of the definition (for the sweep hash): only the parameters that apply.
     var canonical: JSONValue {
         var o: [String: JSONValue] = ["distribution": .string(kind.rawValue)]
-        if kind.needsBounds { o["min"] = .number(min); o["max"] = .number(max) }
-        if kind.isNormal { o["mu"] = .number(mu); o["sigma"] = .number(sigma) }
+        if kind.needsBounds {
+            o["min"] = .number(min)
+            o["max"] = .number(max)
+        }
+        if kind.isNormal {
+            o["mu"] = .number(mu)
+            o["sigma"] = .number(sigma)
+        }
         if kind.isQuantized { o["q"] = .number(q) }
         return .object(o)
     }
@@ -109,7 +124,9 @@ extension Node {
             case "false", "False", "FALSE": return .bool(false)
             case "null", "Null", "NULL", "~", "": return .null
             default:
-                if let d = Section.parseNumber(s.string, self), !(s.string.count > 1 && s.string.hasPrefix("0") && !s.string.hasPrefix("0.")) {
+                if let d = Section.parseNumber(s.string, self),
+                    !(s.string.count > 1 && s.string.hasPrefix("0") && !s.string.hasPrefix("0."))
+                {
                     return .number(d)
                 }
                 return .string(s.string)

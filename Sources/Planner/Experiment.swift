@@ -21,8 +21,12 @@ public struct Experiment: Sendable {
         var assignments: [Assignment] = []
         for o in try Overrides.parse(overrides) {
             guard case .constant(let node) = try Overrides.domain(o) else {
-                throw ConfigErrors(errors: [ConfigError(source: o.label, path: o.path,
-                    message: "gives several values, but this trains one run; plan a sweep with `cairn plan` (or run it with `cairn sweep`)")])
+                throw ConfigErrors(errors: [
+                    ConfigError(
+                        source: o.label, path: o.path,
+                        message:
+                            "gives several values, but this trains one run; plan a sweep with `cairn plan` (or run it with `cairn sweep`)")
+                ])
             }
             assignments.append(Assignment(key: o.path, value: node, origin: Origin(source: o.label, marks: false)))
         }
@@ -66,9 +70,12 @@ struct ExperimentTemplate {
         for a in assignments {
             guard try Overrides.set(a.key, to: a.value, in: &root) else {
                 let parent = a.key.split(separator: ".").dropLast().joined(separator: ".")
-                throw ConfigErrors(errors: [ConfigError(source: a.origin.source, line: a.origin.marks ? a.value.mark?.line : nil,
-                                                        column: a.origin.marks ? a.value.mark?.column : nil, path: a.key,
-                                                        message: "\(parent) is not a mapping, so it has no key \"\(a.key.split(separator: ".").last!)\"")])
+                throw ConfigErrors(errors: [
+                    ConfigError(
+                        source: a.origin.source, line: a.origin.marks ? a.value.mark?.line : nil,
+                        column: a.origin.marks ? a.value.mark?.column : nil, path: a.key,
+                        message: "\(parent) is not a mapping, so it has no key \"\(a.key.split(separator: ".").last!)\"")
+                ])
             }
             origins[a.key] = a.origin
         }
@@ -98,10 +105,12 @@ enum YAMLTree {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let ctx = context.map { "\($0.text) at \($0.mark.line):\($0.mark.column): " } ?? ""
-            return ConfigError(source: source, line: mark.line, column: mark.column, path: "", message: "YAML syntax error: \(ctx)\(problem)")
+            return ConfigError(
+                source: source, line: mark.line, column: mark.column, path: "", message: "YAML syntax error: \(ctx)\(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return ConfigError(source: source, line: context.mark.line, column: context.mark.column, path: "",
-                               message: "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "\"\($0)\"" }.joined(separator: ", "))")
+            return ConfigError(
+                source: source, line: context.mark.line, column: context.mark.column, path: "",
+                message: "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "\"\($0)\"" }.joined(separator: ", "))")
         default:
             return ConfigError(source: source, path: "", message: "YAML error: \(error)")
         }

@@ -16,7 +16,8 @@ public struct Override: Sendable, Equatable {
 
 enum Overrides {
     static func parse(_ args: [String]) throws -> [Override] {
-        var out: [Override] = [], errors: [ConfigError] = []
+        var out: [Override] = []
+        var errors: [ConfigError] = []
         for arg in args {
             guard let eq = arg.firstIndex(of: "="), eq != arg.startIndex else {
                 errors.append(ConfigError(source: "--set \(arg)", path: "", message: "expected key=value, e.g. --set train.lr=0.01"))
@@ -25,7 +26,8 @@ enum Overrides {
             let path = String(arg[..<eq]).trimmingCharacters(in: .whitespaces)
             let parts = path.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }) else {
-                errors.append(ConfigError(source: "--set \(arg)", path: "", message: "\"\(path)\" is not a dotted key path such as train.lr"))
+                errors.append(
+                    ConfigError(source: "--set \(arg)", path: "", message: "\"\(path)\" is not a dotted key path such as train.lr"))
                 continue
             }
             out.append(Override(path: path, text: String(arg[arg.index(after: eq)...])))
@@ -49,7 +51,9 @@ enum Overrides {
             guard text.hasSuffix(")") else { throw fail("\(fn)(…) is missing its closing parenthesis") }
             let args = splitTopLevel(String(text.dropFirst(fn.count + 1).dropLast()))
             if fn == "choice" {
-                guard !args.isEmpty, !args.contains(where: \.isEmpty) else { throw fail("choice needs one or more values, e.g. choice(relu,tanh)") }
+                guard !args.isEmpty, !args.contains(where: \.isEmpty) else {
+                    throw fail("choice needs one or more values, e.g. choice(relu,tanh)")
+                }
                 return .values(try args.map(node))
             }
             let nums = args.map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -74,7 +78,9 @@ enum Overrides {
 
     /// Splits at commas that are not inside brackets, braces, parentheses or quotes.
     static func splitTopLevel(_ s: String) -> [String] {
-        var parts: [String] = [], current = "", depth = 0
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
         var quote: Character?
         for ch in s {
             if let q = quote {
@@ -83,10 +89,18 @@ enum Overrides {
                 continue
             }
             switch ch {
-            case "\"", "'": quote = ch; current.append(ch)
-            case "[", "{", "(": depth += 1; current.append(ch)
-            case "]", "}", ")": depth -= 1; current.append(ch)
-            case "," where depth == 0: parts.append(current.trimmingCharacters(in: .whitespaces)); current = ""
+            case "\"", "'":
+                quote = ch
+                current.append(ch)
+            case "[", "{", "(":
+                depth += 1
+                current.append(ch)
+            case "]", "}", ")":
+                depth -= 1
+                current.append(ch)
+            case "," where depth == 0:
+                parts.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
             default: current.append(ch)
             }
         }
@@ -99,7 +113,9 @@ enum Overrides {
     static func set(_ path: String, to value: Node, in root: inout Node) throws -> Bool {
         let keys = path.split(separator: ".").map(String.init)
         func set(_ node: inout Node, _ i: Int) -> Bool {
-            guard var m = node.mapping ?? (node.scalar?.string.isEmpty == true ? Node.Mapping([], .implicit, .any, value.mark) : nil) else { return false }
+            guard var m = node.mapping ?? (node.scalar?.string.isEmpty == true ? Node.Mapping([], .implicit, .any, value.mark) : nil) else {
+                return false
+            }
             let key = Node.scalar(Node.Scalar(keys[i], .implicit, .plain, value.mark))
             let existing = m.first { $0.key.string == keys[i] }
             var child = i == keys.count - 1 ? value : (existing?.value ?? .mapping(Node.Mapping([], .implicit, .any, value.mark)))

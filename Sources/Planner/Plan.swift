@@ -61,11 +61,14 @@ public enum Planner {
 
     /// Plans a sweep file, or an experiment file alone (a plan of one run, or a grid over
     /// sweeping overrides such as `--set train.lr=0.1,0.01`).
-    public static func plan(file: String, overrides: [String] = [], maxRuns: Int = defaultMaxRuns,
-                            dataDirectory: String? = nil) throws -> Plan {
+    public static func plan(
+        file: String, overrides: [String] = [], maxRuns: Int = defaultMaxRuns,
+        dataDirectory: String? = nil
+    ) throws -> Plan {
         let text = try ExperimentTemplate.read(file)
         let root = try YAMLTree.compose(text, source: file)
-        let isSweep = root?.mapping.map { m in m.keys.contains { ["experiment", "parameters", "method"].contains($0.string ?? "") } } ?? false
+        let isSweep =
+            root?.mapping.map { m in m.keys.contains { ["experiment", "parameters", "method"].contains($0.string ?? "") } } ?? false
         var sweep: Sweep?
         let template: ExperimentTemplate
         if isSweep {
@@ -113,15 +116,19 @@ public enum Planner {
             let counts = parameters.map { $0.domain.gridCount ?? 1 }
             let product = counts.reduce(1.0) { $0 * Double($1) }
             guard product <= Double(maxRuns) else {
-                throw TooManyRuns(description: "the grid has \(format(product)) points (an upper bound: duplicates collapse), more than the limit of \(maxRuns) runs (--max-runs)")
+                throw TooManyRuns(
+                    description:
+                        "the grid has \(format(product)) points (an upper bound: duplicates collapse), more than the limit of \(maxRuns) runs (--max-runs)"
+                )
             }
             upperBound = Int(product)
             let choices = parameters.map(gridValues)
             var index = [Int](repeating: 0, count: choices.count)
             outer: while true {
-                _ = try add(zip(parameters, zip(choices, index)).map { p, ci in
-                    Assignment(key: p.key, value: ci.0[ci.1], origin: p.origin)
-                })
+                _ = try add(
+                    zip(parameters, zip(choices, index)).map { p, ci in
+                        Assignment(key: p.key, value: ci.0[ci.1], origin: p.origin)
+                    })
                 if let cap = sweep?.runCap, runs.count >= cap { break }
                 // An odometer: the last key (in sorted order) varies fastest.
                 var d = choices.count - 1
@@ -137,12 +144,19 @@ public enum Planner {
             preconditionFailure("Sweep.parse refuses method: bayes")
         case .random:
             let cap = sweep?.runCap ?? 1
-            guard cap <= maxRuns else { throw TooManyRuns(description: "run_cap is \(cap), more than the limit of \(maxRuns) runs (--max-runs)") }
+            guard cap <= maxRuns else {
+                throw TooManyRuns(description: "run_cap is \(cap), more than the limit of \(maxRuns) runs (--max-runs)")
+            }
             if parameters.allSatisfy({ if case .distribution(let d) = $0.domain { return d.gridValues != nil } else { return true } }) {
                 let size = parameters.reduce(1.0) { $0 * Double($1.domain.gridCount ?? 1) }
                 if Double(cap) > size {
-                    throw ConfigErrors(errors: [ConfigError(source: file, path: "run_cap",
-                        message: "asks for \(cap) distinct runs, but the parameters allow at most \(format(size)); lower run_cap or widen the search")])
+                    throw ConfigErrors(errors: [
+                        ConfigError(
+                            source: file, path: "run_cap",
+                            message:
+                                "asks for \(cap) distinct runs, but the parameters allow at most \(format(size)); lower run_cap or widen the search"
+                        )
+                    ])
                 }
             }
             // Draw n uses the stream keyed (seed, sweep, n); duplicates are drawn again, up to a bound.
@@ -154,8 +168,13 @@ public enum Planner {
                 attempt += 1
             }
             if errors.isEmpty && runs.count < cap {
-                throw ConfigErrors(errors: [ConfigError(source: file, path: "run_cap",
-                    message: "found only \(runs.count) distinct runs in \(bound) draws, fewer than run_cap \(cap): the search space is too small")])
+                throw ConfigErrors(errors: [
+                    ConfigError(
+                        source: file, path: "run_cap",
+                        message:
+                            "found only \(runs.count) distinct runs in \(bound) draws, fewer than run_cap \(cap): the search space is too small"
+                    )
+                ])
             }
         }
         guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
@@ -171,8 +190,9 @@ public enum Planner {
             "seed": method == .random ? .number(Double(sweep?.seed ?? 0)) : .null,
             "parameters": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.domain.canonical) })),
         ]
-        return Plan(sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, varyingKeys: varying, definition: definition.canonical,
-                    gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep)
+        return Plan(
+            sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, varyingKeys: varying, definition: definition.canonical,
+            gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep)
     }
 
     /// The count of a grid, without materialising it.
@@ -200,7 +220,8 @@ public enum Planner {
     }
 
     static func format(_ x: Double) -> String {
-        x < 1e15 ? Int(x).formatted(.number.grouping(.automatic)).replacingOccurrences(of: "\u{202F}", with: ",") : String(format: "%.3g", x)
+        x < 1e15
+            ? Int(x).formatted(.number.grouping(.automatic)).replacingOccurrences(of: "\u{202F}", with: ",") : String(format: "%.3g", x)
     }
 }
 

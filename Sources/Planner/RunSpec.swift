@@ -22,8 +22,10 @@ public struct RunSpec: Sendable, Equatable {
     /// Which `train` keys apply, given the optimizer and schedule. Others are refused when
     /// given and left out of the spec, so a value that cannot matter never changes a hash.
     static func trainKeys(_ t: TrainConfig) -> [String] {
-        var keys = ["optimizer", "lr", "batch_size", "epochs", "seed", "weight_decay", "schedule", "warmup_steps",
-                    "clip_grad_norm", "log_every"]
+        var keys = [
+            "optimizer", "lr", "batch_size", "epochs", "seed", "weight_decay", "schedule", "warmup_steps",
+            "clip_grad_norm", "log_every",
+        ]
         switch t.optimizer {
         case .sgd: keys += ["momentum", "dampening", "nesterov"]
         case .adam, .adamw: keys += ["beta1", "beta2", "eps"]
@@ -37,22 +39,28 @@ public struct RunSpec: Sendable, Equatable {
         return keys
     }
 
-    static let allTrainKeys = ["optimizer", "lr", "batch_size", "epochs", "seed", "weight_decay", "schedule", "warmup_steps",
-                               "clip_grad_norm", "log_every", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps",
-                               "alpha", "centered", "step_size", "gamma", "min_lr"]
+    static let allTrainKeys = [
+        "optimizer", "lr", "batch_size", "epochs", "seed", "weight_decay", "schedule", "warmup_steps",
+        "clip_grad_norm", "log_every", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps",
+        "alpha", "centered", "step_size", "gamma", "min_lr",
+    ]
 
     /// The spec as JSON, nested as in an experiment file.
     public var json: JSONValue {
         func n(_ v: Double) -> JSONValue { .number(v) }
         func i(_ v: Int) -> JSONValue { .number(Double(v)) }
-        var data: [String: JSONValue] = ["dataset": .string(self.data.dataset.rawValue), "validation": i(self.data.validation),
-                                         "split_seed": n(Double(self.data.splitSeed))]
+        var data: [String: JSONValue] = [
+            "dataset": .string(self.data.dataset.rawValue), "validation": i(self.data.validation),
+            "split_seed": n(Double(self.data.splitSeed)),
+        ]
         if self.data.dataset == .synthetic, case .object(var synthetic) = self.data.synthetic.canonical {
             synthetic["generator"] = nil  // the generator's name is in the data set's hash, not a key users write
             data["synthetic"] = .object(synthetic)
         }
-        let model: JSONValue = ["hidden": .array(self.model.hidden.map(i)), "activation": .string(self.model.activation.rawValue),
-                                "init": .string(self.model.initialization.rawValue), "dropout": n(self.model.dropout)]
+        let model: JSONValue = [
+            "hidden": .array(self.model.hidden.map(i)), "activation": .string(self.model.activation.rawValue),
+            "init": .string(self.model.initialization.rawValue), "dropout": n(self.model.dropout),
+        ]
         let t = train
         let all: [String: JSONValue] = [
             "optimizer": .string(t.optimizer.rawValue), "lr": n(t.lr), "batch_size": i(t.batchSize), "epochs": i(t.epochs),
@@ -158,7 +166,8 @@ extension RunSpec {
         if applies.contains("gamma") { train.gamma = t.number("gamma", default: 0.1, where: positive, "> 0") }
         if applies.contains("min_lr") { train.minLR = t.number("min_lr", default: 0, where: nonNegative, "≥ 0") }
         if train.nesterov && (train.momentum == 0 || train.dampening != 0) {
-            t.reader.fail(t.keyPath("nesterov"), t.value("nesterov"), "Nesterov momentum needs momentum > 0 and dampening 0 (as in PyTorch)")
+            t.reader.fail(
+                t.keyPath("nesterov"), t.value("nesterov"), "Nesterov momentum needs momentum > 0 and dampening 0 (as in PyTorch)")
         }
         t.finish(known: RunSpec.allTrainKeys) { key in
             guard RunSpec.allTrainKeys.contains(key) else { return nil }
@@ -167,7 +176,9 @@ extension RunSpec {
                 "beta2": "adam and adamw", "eps": "adam, adamw and rmsprop", "alpha": "rmsprop", "centered": "rmsprop",
                 "step_size": "schedule: step", "gamma": "schedule: step", "min_lr": "schedule: cosine",
             ]
-            let now = key == "step_size" || key == "gamma" || key == "min_lr" ? "schedule is \(schedule.rawValue)" : "optimizer is \(optimizer.rawValue)"
+            let now =
+                key == "step_size" || key == "gamma" || key == "min_lr"
+                ? "schedule is \(schedule.rawValue)" : "optimizer is \(optimizer.rawValue)"
             return "only applies to \(owners[key] ?? "other settings") (\(now))"
         }
 
@@ -179,7 +190,9 @@ extension RunSpec {
         let metrics = ["train_loss", "test_loss", "test_accuracy"] + (data.validation > 0 ? ["val_loss", "val_accuracy"] : [])
         if !metrics.contains(best) {
             let hint = best.hasPrefix("val_") ? " (there is no validation set: set data.validation)" : ""
-            c.reader.fail(c.keyPath("best"), bestNode, "\"\(best)\" is not a metric this run records; expected one of: \(metrics.joined(separator: ", "))\(hint)")
+            c.reader.fail(
+                c.keyPath("best"), bestNode,
+                "\"\(best)\" is not a metric this run records; expected one of: \(metrics.joined(separator: ", "))\(hint)")
         }
         c.finish()
         self.init(data: data, model: model, train: train, checkpoint: CheckpointConfig(every: every, best: best))

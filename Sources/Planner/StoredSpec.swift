@@ -37,7 +37,8 @@ extension Node {
         case .bool(let b): self = .scalar(Node.Scalar(b ? "true" : "false", .implicit, .plain))
         case .null: self = .scalar(Node.Scalar("null", .implicit, .plain))
         case .array(let a): self = .sequence(Node.Sequence(a.map(Node.init)))
-        case .object(let o): self = .mapping(Node.Mapping(o.sorted { $0.key < $1.key }.map { (Node.scalar(Node.Scalar($0.key)), Node($0.value)) }))
+        case .object(let o):
+            self = .mapping(Node.Mapping(o.sorted { $0.key < $1.key }.map { (Node.scalar(Node.Scalar($0.key)), Node($0.value)) }))
         }
     }
 }

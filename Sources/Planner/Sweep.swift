@@ -89,15 +89,17 @@ public struct Sweep {
         if method == .grid {
             for p in parameters where p.domain.gridCount == nil {
                 guard case .distribution(let d) = p.domain else { continue }
-                reader.fail("parameters.\(p.key).distribution", p.node,
-                            "a grid needs a finite set of values, but \(d.kind.rawValue) is continuous (use values, or method: random)")
+                reader.fail(
+                    "parameters.\(p.key).distribution", p.node,
+                    "a grid needs a finite set of values, but \(d.kind.rawValue) is continuous (use values, or method: random)")
             }
         }
         guard reader.errors.isEmpty else { throw ConfigErrors(errors: reader.errors) }
         let base = (source as NSString).deletingLastPathComponent
         let path = experiment.hasPrefix("/") || base.isEmpty ? experiment : "\(base)/\(experiment)"
-        return Sweep(source: source, experimentPath: path, method: method, metric: metric, runCap: runCap, seed: seed,
-                     parameters: parameters, warnings: warnings)
+        return Sweep(
+            source: source, experimentPath: path, method: method, metric: metric, runCap: runCap, seed: seed,
+            parameters: parameters, warnings: warnings)
     }
 
     /// Walks `parameters:`, where a key is a dotted path (`train.lr`), or a block holding
@@ -175,7 +177,9 @@ public struct Sweep {
             if kind == .intUniform {
                 for key in ["min", "max"] where s.value(key).map({ Section.parseNumber($0.string ?? "", $0) }) != nil {
                     let v = key == "min" ? d.min : d.max
-                    if v != v.rounded() { reader.fail("\(s.path).\(key)", s.value(key), "int_uniform needs whole-number bounds, found \(v)") }
+                    if v != v.rounded() {
+                        reader.fail("\(s.path).\(key)", s.value(key), "int_uniform needs whole-number bounds, found \(v)")
+                    }
                 }
             }
             if [.logUniformValues, .qLogUniformValues, .invLogUniformValues].contains(kind) && d.min <= 0 {

@@ -25,8 +25,10 @@ public enum RunProcess {
         let data = try Datasets.prepare(spec.data, directory: dataDirectory)
         let recomputed = spec.hash(datasetSHA256: data.sha256)
         guard recomputed == hash else {
-            throw Failure(description: "run \(hash.prefix(12)) no longer resolves to its hash (now \(recomputed.prefix(12))): "
-                + "the data set or Cairn's numerics changed (numerics version \(Planner.numericsVersion), stored \(record.numericsVersion))")
+            throw Failure(
+                description: "run \(hash.prefix(12)) no longer resolves to its hash (now \(recomputed.prefix(12))): "
+                    + "the data set or Cairn's numerics changed (numerics version \(Planner.numericsVersion), stored \(record.numericsVersion))"
+            )
         }
         let log = try EventLog(path: store.eventLogPath(hash))
         let lease = Lease(path: store.leasePath(hash))
@@ -40,8 +42,11 @@ public enum RunProcess {
         var pendingBest: CheckpointEvent?
         func keep(_ c: CheckpointEvent) throws {
             let (object, stored) = try store.objects.put(c.bytes)
-            try log.append(.checkpoint(.init(object: object, step: c.step, epoch: c.epoch, kinds: c.kinds,
-                                             rawSize: c.bytes.count, storedSize: stored)))
+            try log.append(
+                .checkpoint(
+                    .init(
+                        object: object, step: c.step, epoch: c.epoch, kinds: c.kinds,
+                        rawSize: c.bytes.count, storedSize: stored)))
         }
         let result = Engine.train(model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash) { event in
             guard failure == nil else { return }
@@ -50,10 +55,16 @@ public enum RunProcess {
                 case let .trainLoss(epoch, step, value):
                     try log.append(.metrics(.init(scope: .step, step: step, epoch: epoch, kind: .model, values: ["train_loss": value])))
                 case let .epochEnd(model, machine):
-                    try log.append(.metrics(.init(scope: .epoch, step: model.step, epoch: model.epoch, kind: .model,
-                                                  values: Dictionary(model.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
-                    try log.append(.metrics(.init(scope: .epoch, step: machine.step, epoch: machine.epoch, kind: .machine,
-                                                  values: Dictionary(machine.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
+                    try log.append(
+                        .metrics(
+                            .init(
+                                scope: .epoch, step: model.step, epoch: model.epoch, kind: .model,
+                                values: Dictionary(model.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
+                    try log.append(
+                        .metrics(
+                            .init(
+                                scope: .epoch, step: machine.step, epoch: machine.epoch, kind: .machine,
+                                values: Dictionary(machine.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
                     // An fsync at every epoch end, in the background; the last epoch's is the
                     // end-of-run fsync below, which waits.
                     if model.epoch < spec.train.epochs { try log.syncInBackground() }
@@ -77,14 +88,19 @@ public enum RunProcess {
             // A diverged run keeps its last state as its final checkpoint: it is a result.
             let (object, stored) = try store.objects.put(result.finalCheckpoint)
             let step = result.final?.step ?? 0
-            try log.append(.checkpoint(.init(object: object, step: step, epoch: result.final?.epoch ?? 0, kinds: [.final],
-                                             rawSize: result.finalCheckpoint.count, storedSize: stored)))
+            try log.append(
+                .checkpoint(
+                    .init(
+                        object: object, step: step, epoch: result.final?.epoch ?? 0, kinds: [.final],
+                        rawSize: result.finalCheckpoint.count, storedSize: stored)))
         }
         let status: RunStatus = result.status == .completed ? .completed : .diverged
-        try log.append(.end(.init(status: status, time: Date().timeIntervalSince1970,
-                                  error: result.status == .diverged ? "the loss became non-finite" : nil)))
+        try log.append(
+            .end(
+                .init(
+                    status: status, time: Date().timeIntervalSince1970,
+                    error: result.status == .diverged ? "the loss became non-finite" : nil)))
         try log.sync()
         return result.status
     }
 }
-

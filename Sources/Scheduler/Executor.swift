@@ -84,8 +84,8 @@ public final class LocalProcessExecutor: Executor {
             throw ExecutorError(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
         }
         #if os(Linux)
-        let fd = pidfd_open(pid, 0)
-        if fd >= 0 { pidfds[pid] = fd }
+            let fd = pidfd_open(pid, 0)
+            if fd >= 0 { pidfds[pid] = fd }
         #endif
         return Handle(pid: pid)
     }
@@ -102,11 +102,11 @@ public final class LocalProcessExecutor: Executor {
 
     public func wait(for handles: [Handle], timeout: Double) {
         #if os(Linux)
-        var fds = handles.compactMap { pidfds[$0.pid].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
-        if !fds.isEmpty, fds.count == handles.count {
-            _ = CLinux.poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
-            return
-        }
+            var fds = handles.compactMap { pidfds[$0.pid].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
+            if !fds.isEmpty, fds.count == handles.count {
+                _ = CLinux.poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
+                return
+            }
         #endif
         Self.pause(timeout)  // no pidfds: ask again in a millisecond
     }

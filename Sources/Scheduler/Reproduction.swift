@@ -36,15 +36,19 @@ public struct Reproduction {
         public let description: String
     }
 
-    public static func run(hash: String, tracker: Tracker, executable: String, dataDirectory: String?,
-                           warn: (String) -> Void = { _ in }) throws -> Report {
+    public static func run(
+        hash: String, tracker: Tracker, executable: String, dataDirectory: String?,
+        warn: (String) -> Void = { _ in }
+    ) throws -> Report {
         guard let original = try tracker.run(hash) else { throw Failure(description: "no run \(hash)") }
         guard original.status.isResult else {
             throw Failure(description: "run \(hash.prefix(12)) is \(original.status.rawValue): it has no result to reproduce")
         }
         var warnings: [String] = []
         if original.numericsVersion != Planner.numericsVersion {
-            warnings.append("the run was made with numerics version \(original.numericsVersion); this Cairn has \(Planner.numericsVersion): results may differ")
+            warnings.append(
+                "the run was made with numerics version \(original.numericsVersion); this Cairn has \(Planner.numericsVersion): results may differ"
+            )
         }
         warnings.forEach(warn)
         // The data-set check reads and hashes the whole data set (0.27 s for Fashion-MNIST, as
@@ -54,14 +58,19 @@ public struct Reproduction {
         let recorded = original.datasetSHA256
         let dataCheck = Background { [dataDirectory] in
             (try? Planner.datasetSHA256(of: spec, directory: dataDirectory)).flatMap { data in
-                data == recorded ? nil : "the data set differs from the run's (SHA-256 \(data.prefix(12)), recorded \(recorded.prefix(12))): results will differ"
+                data == recorded
+                    ? nil
+                    : "the data set differs from the run's (SHA-256 \(data.prefix(12)), recorded \(recorded.prefix(12))): results will differ"
             }
         }
         var dataChecked = false
         func noteDataSet() {
             guard !dataChecked else { return }
             dataChecked = true
-            if let w = dataCheck.wait() { warnings.append(w); warn(w) }
+            if let w = dataCheck.wait() {
+                warnings.append(w)
+                warn(w)
+            }
         }
         // The original's checkpoints must be intact to be compared with.
         let checkpoints = try tracker.checkpoints(run: hash)
@@ -74,13 +83,19 @@ public struct Reproduction {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-reproduce-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = try Tracker(directory: scratch)
-        try copy.record(sweep: nil, runs: [PlannedRun(hash: hash, name: original.name, spec: spec, datasetSHA256: original.datasetSHA256,
-                                                      params: [:])])
+        try copy.record(
+            sweep: nil,
+            runs: [
+                PlannedRun(
+                    hash: hash, name: original.name, spec: spec, datasetSHA256: original.datasetSHA256,
+                    params: [:])
+            ])
         _ = try copy.claim(run: hash, sawStatus: .planned, sawAttempts: 0)
         var args = ["--store", scratch]
         if let dataDirectory { args += ["--data-dir", dataDirectory] }
-        let scheduler = Scheduler(tracker: copy, executor: LocalProcessExecutor(executable: executable),
-                                  options: .init(workers: 1, execArguments: args), interrupt: Interrupt())
+        let scheduler = Scheduler(
+            tracker: copy, executor: LocalProcessExecutor(executable: executable),
+            options: .init(workers: 1, execArguments: args), interrupt: Interrupt())
         let start = Date()
         var failure: String?
         _ = try scheduler.run([hash]) { event in
@@ -94,21 +109,26 @@ public struct Reproduction {
             return end.timeIntervalSince(start)
         }
         let originalSeconds = duration(original)
-        if let failure { return Report(verdict: .runFailed(failure), seconds: seconds, originalSeconds: originalSeconds, warnings: warnings) }
-        var report = Report(verdict: try compare(hash, original: tracker, reproduced: copy), seconds: seconds, originalSeconds: originalSeconds,
-                            warnings: warnings)
+        if let failure {
+            return Report(verdict: .runFailed(failure), seconds: seconds, originalSeconds: originalSeconds, warnings: warnings)
+        }
+        var report = Report(
+            verdict: try compare(hash, original: tracker, reproduced: copy), seconds: seconds, originalSeconds: originalSeconds,
+            warnings: warnings)
         report.runSeconds = duration(try copy.run(hash))
         return report
     }
 
     /// Model metrics point by point (in key, then step order), then checkpoints by step and kind.
     static func compare(_ hash: String, original: Tracker, reproduced: Tracker) throws -> Verdict {
-        let a = try original.modelHistory(run: hash), b = try reproduced.modelHistory(run: hash)
+        let a = try original.modelHistory(run: hash)
+        let b = try reproduced.modelHistory(run: hash)
         switch ModelHistory.firstDifference(a, b) {
         case let .differs(key, scope, step, x, y):
             return .metricDiffers(key: key, scope: scope, step: step, original: x, reproduced: y)
         case .identical(let compared):
-            let ca = try original.checkpoints(run: hash), cb = try reproduced.checkpoints(run: hash)
+            let ca = try original.checkpoints(run: hash)
+            let cb = try reproduced.checkpoints(run: hash)
             for c in ca {
                 let match = cb.first { $0.step == c.step && $0.kinds == c.kinds }
                 if match?.object != c.object {

@@ -76,7 +76,10 @@ public final class Scheduler<E: Executor> {
             }
             if interrupt.requested && !outcome.wasInterrupted {
                 outcome.wasInterrupted = true
-                for i in active.indices { executor.cancel(active[i].handle, force: false); active[i].termSentAt = Date() }
+                for i in active.indices {
+                    executor.cancel(active[i].handle, force: false)
+                    active[i].termSentAt = Date()
+                }
                 for (hash, _) in queue {
                     try tracker.interrupt(run: hash)
                     unlink(tracker.leasePath(hash))
@@ -99,7 +102,10 @@ public final class Scheduler<E: Executor> {
                     executor.cancel(active[i].handle, force: true)
                 }
                 // After the timeout check: a process may end right after its SIGTERM.
-                guard let exit = executor.poll(active[i].handle) else { i += 1; continue }
+                guard let exit = executor.poll(active[i].handle) else {
+                    i += 1
+                    continue
+                }
                 // The process group may hold grandchildren that outlived it: end them too.
                 executor.cancel(active[i].handle, force: true)
                 ended.append((active.remove(at: i), exit))
@@ -111,8 +117,9 @@ public final class Scheduler<E: Executor> {
                     attempts[hash, default: 0] += 1
                 }
                 let attempt = attempts[hash] ?? tries
-                let handle = try executor.start(arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
-                                                logPath: tracker.logPath(hash))
+                let handle = try executor.start(
+                    arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
+                    logPath: tracker.logPath(hash))
                 active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
                 onEvent(.started(hash: hash, attempt: attempt))
             }
@@ -138,7 +145,8 @@ public final class Scheduler<E: Executor> {
                     try tracker.requeue(run: a.hash)
                     queue.append((a.hash, a.tries + 1))
                 } else {
-                    var code: Int?, signal: Int?
+                    var code: Int?
+                    var signal: Int?
                     if case .exited(let c) = exit { code = Int(c) }
                     if case .signaled(let s) = exit { signal = Int(s) }
                     try tracker.fail(run: a.hash, exitCode: code, signal: signal, error: reason + (tail.isEmpty ? "" : "\n" + tail))
@@ -191,9 +199,19 @@ public final class Interrupt: @unchecked Sendable {
     }
 
     public func raise() {
-        lock.lock(); count += 1; lock.unlock()
+        lock.lock()
+        count += 1
+        lock.unlock()
     }
 
-    public var requested: Bool { lock.lock(); defer { lock.unlock() }; return count >= 1 }
-    public var forced: Bool { lock.lock(); defer { lock.unlock() }; return count >= 2 }
+    public var requested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return count >= 1
+    }
+    public var forced: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return count >= 2
+    }
 }

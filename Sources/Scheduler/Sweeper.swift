@@ -28,15 +28,19 @@ public struct Sweeper {
 
     public func prepare(source: String, rerun: Bool) throws -> Preparation {
         let records = try tracker.record(
-            sweep: SweepRecord(hash: plan.sweepHash, source: source, definition: plan.definition,
-                               metric: plan.metric.name, goal: plan.metric.goal.rawValue),
+            sweep: SweepRecord(
+                hash: plan.sweepHash, source: source, definition: plan.definition,
+                metric: plan.metric.name, goal: plan.metric.goal.rawValue),
             runs: plan.runs)
         // Logs an earlier invocation left (its scheduler may have been killed) go in first.
         _ = try tracker.ingest(runs: records.map(\.hash).filter { FileManager.default.fileExists(atPath: tracker.eventLogPath($0)) })
         var p = Preparation()
         var candidates: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)] = []
         for run in try tracker.runs(records.map(\.hash)) {
-            if run.status.isResult && !rerun { p.cached.append(run.hash); continue }
+            if run.status.isResult && !rerun {
+                p.cached.append(run.hash)
+                continue
+            }
             // Queued or running under a live lease: another scheduler owns it.
             if (run.status == .running || run.status == .queued) && Lease.isAlive(tracker.leasePath(run.hash)) {
                 p.elsewhere.append(run.hash)
@@ -51,7 +55,10 @@ public struct Sweeper {
         for c in candidates { Lease.hold(tracker.leasePath(c.hash)) }
         let won = Set(try tracker.claim(runs: candidates))
         for c in candidates {
-            guard won.contains(c.hash) else { p.elsewhere.append(c.hash); continue }
+            guard won.contains(c.hash) else {
+                p.elsewhere.append(c.hash)
+                continue
+            }
             if c.sawAttempts > 0 && !c.sawStatus.isResult { p.resumed.append(c.hash) }
             p.toRun.append(c.hash)
         }

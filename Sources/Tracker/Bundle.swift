@@ -16,8 +16,15 @@ import GRDB
 public enum RunBundle {
     public static let formatVersion = 1
 
-    struct Header: Codable { var cairn_bundle: Int; var runs: Int; var objects: Int }
-    struct Membership: Codable { var sweep: String; var position: Int }
+    struct Header: Codable {
+        var cairn_bundle: Int
+        var runs: Int
+        var objects: Int
+    }
+    struct Membership: Codable {
+        var sweep: String
+        var position: Int
+    }
     struct Run: Codable {
         var record: RunRecord
         var params: [String: JSONValue]
@@ -26,7 +33,10 @@ public enum RunBundle {
         var events: String
         var output: String?
     }
-    struct Object: Codable { var sha256: String; var bytes: Data }
+    struct Object: Codable {
+        var sha256: String
+        var bytes: Data
+    }
     struct Line: Codable {
         var header: Header?
         var sweep: SweepRecord?
@@ -70,12 +80,17 @@ extension Tracker {
             }
             let id = record.id!
             let (params, tags, memberships, checkpoints) = try db.read { db in
-                (try Row.fetchAll(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId = ?", arguments: [id])
-                    .map { r in ParamRecord(runId: r["runId"], key: r["key"], type: r["type"], number: r["number"], text: r["text"]) },
-                 try String.fetchAll(db, sql: "SELECT name FROM tag WHERE runId = ? ORDER BY name", arguments: [id]),
-                 try Row.fetchAll(db, sql: "SELECT sweep.*, sweepRun.position FROM sweepRun JOIN sweep ON sweep.id = sweepRun.sweepId WHERE runId = ?",
-                                  arguments: [id]).map { (try SweepRecord(row: $0), $0["position"] as Int) },
-                 try String.fetchAll(db, sql: "SELECT DISTINCT object FROM checkpoint WHERE runId = ? ORDER BY object", arguments: [id]))
+                (
+                    try Row.fetchAll(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId = ?", arguments: [id])
+                        .map { r in ParamRecord(runId: r["runId"], key: r["key"], type: r["type"], number: r["number"], text: r["text"]) },
+                    try String.fetchAll(db, sql: "SELECT name FROM tag WHERE runId = ? ORDER BY name", arguments: [id]),
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT sweep.*, sweepRun.position FROM sweepRun JOIN sweep ON sweep.id = sweepRun.sweepId WHERE runId = ?",
+                        arguments: [id]
+                    ).map { (try SweepRecord(row: $0), $0["position"] as Int) },
+                    try String.fetchAll(db, sql: "SELECT DISTINCT object FROM checkpoint WHERE runId = ? ORDER BY object", arguments: [id])
+                )
             }
             var bundled: [RunBundle.Membership] = []
             for (sweep, position) in memberships {
@@ -93,8 +108,12 @@ extension Tracker {
             let output = FileManager.default.contents(atPath: logPath(record.hash)).map { String(decoding: $0, as: UTF8.self) }
             record.id = nil
             record.ingestedBytes = 0
-            lines.append(.init(run: .init(record: record, params: Dictionary(params.map { ($0.key, $0.json) }, uniquingKeysWith: { a, _ in a }), tags: tags, sweeps: bundled,
-                                          events: events, output: output)))
+            lines.append(
+                .init(
+                    run: .init(
+                        record: record, params: Dictionary(params.map { ($0.key, $0.json) }, uniquingKeysWith: { a, _ in a }), tags: tags,
+                        sweeps: bundled,
+                        events: events, output: output)))
             objectHashes += checkpoints
         }
         var seen = Set<String>()
@@ -103,7 +122,13 @@ extension Tracker {
             objectLines.append(.init(object: .init(sha256: hash, bytes: Data(try objects.get(hash)))))
         }
         let header = RunBundle.Line(header: .init(cairn_bundle: RunBundle.formatVersion, runs: lines.count, objects: objectLines.count))
-        let all = [header] + sweeps.values.sorted { $0.hash < $1.hash }.map { var s = $0; s.id = nil; return RunBundle.Line(sweep: s) } + lines + objectLines
+        let all =
+            [header]
+            + sweeps.values.sorted { $0.hash < $1.hash }.map {
+                var s = $0
+                s.id = nil
+                return RunBundle.Line(sweep: s)
+            } + lines + objectLines
         var out = [UInt8]()
         let encoder = RunBundle.encoder
         for line in all {
@@ -121,8 +146,11 @@ extension Tracker {
         func bad(_ message: String) -> StoreError { StoreError("\(origin): \(message)") }
         guard Gzip.isGzip(bytes), let text = try? Gzip.decompress(bytes) else { throw bad("not a Cairn bundle (not gzip data)") }
         let decoder = RunBundle.decoder
-        var sweeps: [String: SweepRecord] = [:], runs: [RunBundle.Run] = [], bundled: [String: [UInt8]] = [:]
-        var lineNumber = 0, header: RunBundle.Header?
+        var sweeps: [String: SweepRecord] = [:]
+        var runs: [RunBundle.Run] = []
+        var bundled: [String: [UInt8]] = [:]
+        var lineNumber = 0
+        var header: RunBundle.Header?
         for slice in text.split(separator: 0x0A) {
             lineNumber += 1
             let line: RunBundle.Line
@@ -155,10 +183,14 @@ extension Tracker {
         for r in runs {
             for raw in r.events.utf8.split(separator: 0x0A) {
                 let event = try Array(raw).withUnsafeBufferPointer { buffer in
-                    do { return try RunEvent.parse(buffer) } catch { throw bad("run \(r.record.hash.prefix(12)): its event log has an invalid line") }
+                    do { return try RunEvent.parse(buffer) } catch {
+                        throw bad("run \(r.record.hash.prefix(12)): its event log has an invalid line")
+                    }
                 }
                 if case .checkpoint(let c) = event, bundled[c.object] == nil, !objects.contains(c.object) {
-                    throw bad("run \(r.record.hash.prefix(12)) names checkpoint object \(c.object), which is neither in the bundle nor in \(directory)")
+                    throw bad(
+                        "run \(r.record.hash.prefix(12)) names checkpoint object \(c.object), which is neither in the bundle nor in \(directory)"
+                    )
                 }
             }
         }

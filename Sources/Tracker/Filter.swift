@@ -47,9 +47,20 @@ public indirect enum Filter: Equatable, Sendable {
         while i < chars.count {
             let c = chars[i]
             let start = i
-            if c.isWhitespace { i += 1; continue }
-            if c == "(" { out.append(Token(kind: .lparen, column: i + 1, text: "(")); i += 1; continue }
-            if c == ")" { out.append(Token(kind: .rparen, column: i + 1, text: ")")); i += 1; continue }
+            if c.isWhitespace {
+                i += 1
+                continue
+            }
+            if c == "(" {
+                out.append(Token(kind: .lparen, column: i + 1, text: "("))
+                i += 1
+                continue
+            }
+            if c == ")" {
+                out.append(Token(kind: .rparen, column: i + 1, text: ")"))
+                i += 1
+                continue
+            }
             if c == "\"" || c == "'" {
                 i += 1
                 var text = ""
@@ -65,7 +76,10 @@ public indirect enum Filter: Equatable, Sendable {
             }
             if "=!<>".contains(c) {
                 var op = String(c)
-                if i + 1 < chars.count, chars[i + 1] == "=" { op.append("="); i += 1 }
+                if i + 1 < chars.count, chars[i + 1] == "=" {
+                    op.append("=")
+                    i += 1
+                }
                 i += 1
                 if op == "==" { op = "=" }
                 guard let o = Op(rawValue: op) else { throw fail("unexpected \"\(op)\"", start) }
@@ -74,15 +88,19 @@ public indirect enum Filter: Equatable, Sendable {
             }
             if c.isNumber || ((c == "-" || c == "+" || c == ".") && i + 1 < chars.count && (chars[i + 1].isNumber || chars[i + 1] == ".")) {
                 i += 1
-                while i < chars.count, chars[i].isNumber || chars[i] == "." || chars[i] == "e" || chars[i] == "E"
-                        || ((chars[i] == "-" || chars[i] == "+") && (chars[i - 1] == "e" || chars[i - 1] == "E")) { i += 1 }
+                while i < chars.count,
+                    chars[i].isNumber || chars[i] == "." || chars[i] == "e" || chars[i] == "E"
+                        || ((chars[i] == "-" || chars[i] == "+") && (chars[i - 1] == "e" || chars[i - 1] == "E"))
+                { i += 1 }
                 let text = String(chars[start..<i])
                 guard let d = Double(text), d.isFinite else { throw fail("\"\(text)\" is not a number", start) }
                 out.append(Token(kind: .number(d), column: start + 1, text: text))
                 continue
             }
             if c.isLetter || c == "_" {
-                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "." || chars[i] == "-" { i += 1 }
+                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "." || chars[i] == "-" {
+                    i += 1
+                }
                 let text = String(chars[start..<i])
                 let kind: Token.Kind
                 switch text.lowercased() {
@@ -117,29 +135,42 @@ public indirect enum Filter: Equatable, Sendable {
 
         mutating func or() throws -> Filter {
             var l = try and()
-            while peek.kind == .or { i += 1; l = .or(l, try and()) }
+            while peek.kind == .or {
+                i += 1
+                l = .or(l, try and())
+            }
             return l
         }
 
         mutating func and() throws -> Filter {
             var l = try unary()
-            while peek.kind == .and { i += 1; l = .and(l, try unary()) }
+            while peek.kind == .and {
+                i += 1
+                l = .and(l, try unary())
+            }
             return l
         }
 
         mutating func unary() throws -> Filter {
             switch peek.kind {
-            case .not: i += 1; return .not(try unary())
+            case .not:
+                i += 1
+                return .not(try unary())
             case .lparen:
                 i += 1
                 let f = try or()
-                guard peek.kind == .rparen else { throw fail(peek.kind == .end ? "missing \")\"" : "unexpected \"\(peek.text)\": expected \")\"") }
+                guard peek.kind == .rparen else {
+                    throw fail(peek.kind == .end ? "missing \")\"" : "unexpected \"\(peek.text)\": expected \")\"")
+                }
                 i += 1
                 return f
             case .name(let name):
                 i += 1
                 guard case .op(let op) = peek.kind else {
-                    throw fail(peek.kind == .end ? "expected a comparison (=, !=, <, <=, >, >=) after \(name)" : "unexpected \"\(peek.text)\": expected a comparison (=, !=, <, <=, >, >=)")
+                    throw fail(
+                        peek.kind == .end
+                            ? "expected a comparison (=, !=, <, <=, >, >=) after \(name)"
+                            : "unexpected \"\(peek.text)\": expected a comparison (=, !=, <, <=, >, >=)")
                 }
                 i += 1
                 let value: Literal
@@ -207,9 +238,13 @@ public indirect enum Filter: Equatable, Sendable {
                 return op == .eq ? has : "NOT \(has)"
             case .param(let key):
                 switch value {
-                case .number(let d): return "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.number \(opSQL) \(d))"
-                case .bool(let b): return "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.type = 'bool' AND p.number \(opSQL) \(b ? 1 : 0))"
-                case .string(let s): return "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.text \(opSQL) \(s))"
+                case .number(let d):
+                    return "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.number \(opSQL) \(d))"
+                case .bool(let b):
+                    return
+                        "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.type = 'bool' AND p.number \(opSQL) \(b ? 1 : 0))"
+                case .string(let s):
+                    return "EXISTS (SELECT 1 FROM param p WHERE p.runId = run.id AND p.key = \(key) AND p.text \(opSQL) \(s))"
                 }
             case .metric(let key, let column):
                 guard case .number(let d) = value else { throw Tracker.StoreError("--where: metric \(name) is compared with a number") }

@@ -105,7 +105,10 @@ extension Tracker {
                     start = nl + 1
                     consumed = start
                     if pendingLines + events.count >= batchLines {
-                        pending.append(Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
+                        pending.append(
+                            Pending(
+                                hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed
+                            ))
                         batchStart = run.ingestedBytes + consumed
                         emit(pending)
                         pending = []
@@ -115,7 +118,8 @@ extension Tracker {
                 }
             }
             if !events.isEmpty {
-                pending.append(Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
+                pending.append(
+                    Pending(hash: hash, runId: run.id!, events: events, startOffset: batchStart, endOffset: run.ingestedBytes + consumed))
                 pendingLines += events.count
             }
         }
@@ -142,26 +146,33 @@ extension Tracker {
     func apply(_ batch: [Pending], in db: Database) throws -> [String: IngestResult] {
         var results: [String: IngestResult] = [:]
         var points = try PointInsert(db)
-        let readRun = try db.cachedStatement(sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
-        let updateRun = try db.cachedStatement(sql: """
-            UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
-            """)
+        let readRun = try db.cachedStatement(
+            sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
+        let updateRun = try db.cachedStatement(
+            sql: """
+                UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
+                """)
         let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
-        let saveProvenance = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO provenance (runId, \(Provenance.columns.joined(separator: ", ")), startedAt, endedAt)
-            VALUES (?, \(Provenance.columns.map { _ in "?" }.joined(separator: ", ")), ?, NULL)
-            """)
-        let saveCheckpoint = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO checkpoint (runId, object, step, epoch, kinds, rawSize, storedSize) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
+        let saveProvenance = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO provenance (runId, \(Provenance.columns.joined(separator: ", ")), startedAt, endedAt)
+                VALUES (?, \(Provenance.columns.map { _ in "?" }.joined(separator: ", ")), ?, NULL)
+                """)
+        let saveCheckpoint = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO checkpoint (runId, object, step, epoch, kinds, rawSize, storedSize) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
         for part in batch {
             let runId = part.runId
             var result = IngestResult()
             guard let row = try Row.fetchOne(readRun, arguments: [runId]) else { throw StoreError("run \(part.hash) vanished") }
             guard (row["ingestedBytes"] as Int) == part.startOffset else { continue }  // another ingest got here first
             var metrics = try RunMetrics(db, runId: runId)
-            var status: RunStatus = row["status"], attempts: Int = row["attempts"], error: String? = row["error"]
-            var startedAt: Date? = row["startedAt"], finishedAt: Date? = row["finishedAt"]
+            var status: RunStatus = row["status"]
+            var attempts: Int = row["attempts"]
+            var error: String? = row["error"]
+            var startedAt: Date? = row["startedAt"]
+            var finishedAt: Date? = row["finishedAt"]
             for event in part.events {
                 result.events += 1
                 switch event {
@@ -177,11 +188,14 @@ extension Tracker {
                 case .metrics(let m):
                     let epochScope = m.scope == .epoch
                     for (key, value) in m.values {
-                        try metrics.add(key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
+                        try metrics.add(
+                            key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
                     }
                     result.points += m.values.count
                 case .checkpoint(let c):
-                    try saveCheckpoint.execute(arguments: [runId, c.object, c.step, c.epoch, CheckpointKind.label(c.kinds), c.rawSize, c.storedSize])
+                    try saveCheckpoint.execute(arguments: [
+                        runId, c.object, c.step, c.epoch, CheckpointKind.label(c.kinds), c.rawSize, c.storedSize,
+                    ])
                 case .end(let e):
                     status = e.status
                     finishedAt = Date(timeIntervalSince1970: e.time)
@@ -226,8 +240,9 @@ struct PointInsert {
 
     init(_ db: Database) throws {
         single = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES (?, ?, ?, ?)")
-        multi = try db.cachedStatement(sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES "
-                                       + Array(repeating: "(?, ?, ?, ?)", count: Self.rows).joined(separator: ", "))
+        multi = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO point (seriesId, step, epoch, value) VALUES "
+                + Array(repeating: "(?, ?, ?, ?)", count: Self.rows).joined(separator: ", "))
         pending.reserveCapacity(Self.rows)
     }
 
@@ -298,8 +313,9 @@ struct RunMetrics {
         let summaries = try db.cachedStatement(sql: "SELECT key, kind, final, finalStep, min, max FROM summary WHERE runId = ?")
         for r in try Row.fetchAll(summaries, arguments: [runId]) {
             let k = slot(r["key"])
-            keys[k].summary = SummaryRecord(runId: runId, key: r["key"], kind: r["kind"], final: r["final"], finalStep: r["finalStep"],
-                                            min: r["min"], max: r["max"])
+            keys[k].summary = SummaryRecord(
+                runId: runId, key: r["key"], kind: r["kind"], final: r["final"], finalStep: r["finalStep"],
+                min: r["min"], max: r["max"])
             keys[k].summaryOfEpochs = keys[k].epochSeries != nil
         }
     }
@@ -312,8 +328,10 @@ struct RunMetrics {
     }
 
     /// Queues the point for `points` and updates the key's summary.
-    mutating func add(key name: String, epochScope: Bool, step: Int, epoch: Int, value: Double?, kind: MetricKind,
-                      into points: inout PointInsert) throws {
+    mutating func add(
+        key name: String, epochScope: Bool, step: Int, epoch: Int, value: Double?, kind: MetricKind,
+        into points: inout PointInsert
+    ) throws {
         let k = slot(name)
         let series: Int64
         if let id = epochScope ? keys[k].epochSeries : keys[k].stepSeries {
@@ -327,8 +345,8 @@ struct RunMetrics {
         try points.append(series: series, step: step, epoch: epoch, value: value)
 
         if keys[k].summary != nil, keys[k].summaryOfEpochs != epochScope {
-            if keys[k].summaryOfEpochs { return }    // step points never override epoch points
-            keys[k].summary = nil                    // epoch points replace step points
+            if keys[k].summaryOfEpochs { return }  // step points never override epoch points
+            keys[k].summary = nil  // epoch points replace step points
         }
         keys[k].summaryOfEpochs = epochScope
         keys[k].changed = true
@@ -347,7 +365,8 @@ struct RunMetrics {
 
     /// Writes the summaries that changed.
     func save() throws {
-        let st = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summary (runId, key, kind, final, finalStep, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let st = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO summary (runId, key, kind, final, finalStep, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)")
         for key in keys where key.changed {
             let r = key.summary!
             try st.execute(arguments: [r.runId, r.key, r.kind, r.final, r.finalStep, r.min, r.max])

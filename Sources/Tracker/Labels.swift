@@ -29,11 +29,13 @@ extension Tracker {
 
     public func tags(run hash: String) throws -> [String] {
         try db.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM tag WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY name", arguments: [hash])
+            try String.fetchAll(
+                db, sql: "SELECT name FROM tag WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY name", arguments: [hash])
         }
     }
 
     static func isTagName(_ s: String) -> Bool {
-        (1...64).contains(s.count) && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "._-/".unicodeScalars.contains($0) }
+        (1...64).contains(s.count)
+            && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "._-/".unicodeScalars.contains($0) }
     }
 }

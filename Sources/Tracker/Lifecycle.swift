@@ -37,7 +37,10 @@ extension Tracker {
 
     /// A claimed run's next attempt is starting (a retry): `running`, one more attempt.
     public func startRetry(run hash: String) throws {
-        try update(run: hash) { $0.status = .running; $0.attempts += 1 }
+        try update(run: hash) {
+            $0.status = .running
+            $0.attempts += 1
+        }
     }
 
     /// A run whose process failed goes back in this scheduler's queue for another attempt.
@@ -78,10 +81,12 @@ extension Tracker {
     /// The latest epoch a run has reported and its training loss then.
     public func progress(run hash: String) throws -> (epoch: Int, trainLoss: Double?) {
         try db.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT max(point.epoch), (SELECT final FROM summary WHERE summary.runId = run.id AND summary.key = 'train_loss')
-                FROM run JOIN series ON series.runId = run.id JOIN point ON point.seriesId = series.id WHERE run.hash = ?
-                """, arguments: [hash])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT max(point.epoch), (SELECT final FROM summary WHERE summary.runId = run.id AND summary.key = 'train_loss')
+                    FROM run JOIN series ON series.runId = run.id JOIN point ON point.seriesId = series.id WHERE run.hash = ?
+                    """, arguments: [hash])
             return (row?[0] ?? 0, row?[1])
         }
     }

@@ -26,7 +26,8 @@ extension Tracker {
         var report = VerifyReport()
         let refs = try db.read { db -> [String: [String]] in
             var refs: [String: [String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT checkpoint.object, run.hash FROM checkpoint JOIN run ON run.id = checkpoint.runId") {
+            for row in try Row.fetchAll(db, sql: "SELECT checkpoint.object, run.hash FROM checkpoint JOIN run ON run.id = checkpoint.runId")
+            {
                 refs[row["object"], default: []].append(row["hash"])
             }
             report.integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
@@ -43,7 +44,10 @@ extension Tracker {
         let present = Set(objects.all())
         for (object, runs) in refs {
             report.checked += 1
-            guard present.contains(object) else { report.missing[object] = runs.sorted(); continue }
+            guard present.contains(object) else {
+                report.missing[object] = runs.sorted()
+                continue
+            }
             do { _ = try objects.get(object) } catch { report.corrupt[object] = runs.sorted() }
         }
         report.orphaned = present.subtracting(refs.keys).sorted()
@@ -89,11 +93,11 @@ extension Tracker {
         try db.write { db in
             let ids = try Int64.fetchAll(db, RunRecord.select(Column("id")).filter(hashes.contains(Column("hash"))))
             guard !ids.isEmpty else { return }
-            try db.execute(sql: """
-                DELETE FROM point WHERE seriesId IN (SELECT id FROM series WHERE runId IN (SELECT value FROM json_each(?)))
-                """, arguments: [jsonList(ids)])
+            try db.execute(
+                sql: """
+                    DELETE FROM point WHERE seriesId IN (SELECT id FROM series WHERE runId IN (SELECT value FROM json_each(?)))
+                    """, arguments: [jsonList(ids)])
             _ = try RunRecord.filter(ids.contains(Column("id"))).deleteAll(db)
         }
     }
 }
-

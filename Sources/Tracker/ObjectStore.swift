@@ -1,10 +1,11 @@
 import Codecs
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Content-addressed storage of bytes: `objects/ab/cdef….gz` holds the gzip of an object
@@ -43,7 +44,10 @@ public struct ObjectStore: Sendable {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw ObjectError(object: "(new)", problem: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
         var closed = false
-        defer { if !closed { close(fd) }; unlink(tmp) }
+        defer {
+            if !closed { close(fd) }
+            unlink(tmp)
+        }
         var hasher = SHA256()
         let gz = try Gzip.Compressor()
         var stored = 0
@@ -73,9 +77,14 @@ public struct ObjectStore: Sendable {
         let final = path(hash)
         if FileManager.default.fileExists(atPath: final) { return (hash, stored) }  // stored once
         try FileManager.default.createDirectory(atPath: (final as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard rename(tmp, final) == 0 else { throw ObjectError(object: hash, problem: "cannot move into place: \(String(cString: strerror(errno)))") }
+        guard rename(tmp, final) == 0 else {
+            throw ObjectError(object: hash, problem: "cannot move into place: \(String(cString: strerror(errno)))")
+        }
         let dir = open((final as NSString).deletingLastPathComponent, O_RDONLY)
-        if dir >= 0 { fsync(dir); close(dir) }
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
         return (hash, stored)
     }
 

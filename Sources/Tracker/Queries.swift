@@ -34,8 +34,10 @@ public struct RunQuery: Sendable {
     public var limit: Int?
     /// Only these runs (full hashes), listed in this order unless `sort` is given.
     public var hashes: [String]?
-    public init(sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false,
-                limit: Int? = nil, hashes: [String]? = nil) {
+    public init(
+        sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false,
+        limit: Int? = nil, hashes: [String]? = nil
+    ) {
         self.hashes = hashes
         self.sweep = sweep
         self.statuses = statuses
@@ -64,7 +66,8 @@ extension Tracker {
         case 1: return matches[0]
         default:
             let list = matches.prefix(10).map { "  \($0.prefix(16))" }.joined(separator: "\n")
-            throw StoreError("\(prefix) is ambiguous: it matches \(matches.count > 10 ? "more than 10" : "\(matches.count)") runs:\n\(list)")
+            throw StoreError(
+                "\(prefix) is ambiguous: it matches \(matches.count > 10 ? "more than 10" : "\(matches.count)") runs:\n\(list)")
         }
     }
 
@@ -77,8 +80,11 @@ extension Tracker {
         let p = prefix.lowercased()
         let matches = try SweepRecord.filter(Column("hash").like("\(p)%")).limit(11).fetchAll(db)
         guard matches.count == 1 else {
-            throw StoreError(matches.isEmpty ? "no sweep matches \(prefix) in \(directory)"
-                             : "\(prefix) is ambiguous: it matches \(matches.count) sweeps: \(matches.map { String($0.hash.prefix(12)) }.joined(separator: ", "))")
+            throw StoreError(
+                matches.isEmpty
+                    ? "no sweep matches \(prefix) in \(directory)"
+                    : "\(prefix) is ambiguous: it matches \(matches.count) sweeps: \(matches.map { String($0.hash.prefix(12)) }.joined(separator: ", "))"
+            )
         }
         return matches[0]
     }
@@ -99,8 +105,9 @@ extension Tracker {
             var names: Filter.Names?
             func knownNames() throws -> Filter.Names {
                 if let names { return names }
-                let n = Filter.Names(params: try String.fetchSet(db, sql: "SELECT DISTINCT key FROM param"),
-                                     metrics: try String.fetchSet(db, sql: "SELECT DISTINCT key FROM summary"))
+                let n = Filter.Names(
+                    params: try String.fetchSet(db, sql: "SELECT DISTINCT key FROM param"),
+                    metrics: try String.fetchSet(db, sql: "SELECT DISTINCT key FROM summary"))
                 names = n
                 return n
             }
@@ -125,7 +132,8 @@ extension Tracker {
                 }
                 request = request.order(literal: "\(key) IS NULL, \(key) \(direction), hash")
             } else if let sweepId {
-                request = request.order(literal: "(SELECT position FROM sweepRun WHERE sweepId = \(sweepId) AND runId = run.id)")  // plan order
+                // Plan order.
+                request = request.order(literal: "(SELECT position FROM sweepRun WHERE sweepId = \(sweepId) AND runId = run.id)")
             } else {
                 request = request.order(Column("createdAt"), Column("id"))
             }
@@ -134,31 +142,38 @@ extension Tracker {
             let ids = records.compactMap(\.id)
             // Rows decoded by hand: Codable costs more than the query for thousands of rows.
             var params: [Int64: [String: JSONValue]] = [:]
-            let paramRows = try Row.fetchCursor(db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))",
-                                                arguments: [jsonList(ids)])
+            let paramRows = try Row.fetchCursor(
+                db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))",
+                arguments: [jsonList(ids)])
             var pcs: ColumnPositions?
             while let r = try paramRows.next() {
                 let pc = pcs ?? ColumnPositions(r)
                 pcs = pc
-                let p = ParamRecord(runId: r[pc["runId"]], key: r[pc["key"]], type: r[pc["type"]], number: r[pc["number"]], text: r[pc["text"]])
+                let p = ParamRecord(
+                    runId: r[pc["runId"]], key: r[pc["key"]], type: r[pc["type"]], number: r[pc["number"]], text: r[pc["text"]])
                 params[p.runId, default: [:]][p.key] = p.json
             }
             var summaries: [Int64: [String: SummaryRecord]] = [:]
-            let summaryRows = try Row.fetchCursor(db, sql: "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))",
-                                                  arguments: [jsonList(ids)])
+            let summaryRows = try Row.fetchCursor(
+                db, sql: "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))",
+                arguments: [jsonList(ids)])
             var scs: ColumnPositions?
             while let r = try summaryRows.next() {
                 let sc = scs ?? ColumnPositions(r)
                 scs = sc
-                let s = SummaryRecord(runId: r[sc["runId"]], key: r[sc["key"]], kind: r[sc["kind"]], final: r[sc["final"]],
-                                      finalStep: r[sc["finalStep"]], min: r[sc["min"]], max: r[sc["max"]])
+                let s = SummaryRecord(
+                    runId: r[sc["runId"]], key: r[sc["key"]], kind: r[sc["kind"]], final: r[sc["final"]],
+                    finalStep: r[sc["finalStep"]], min: r[sc["min"]], max: r[sc["max"]])
                 summaries[s.runId, default: [:]][s.key] = s
             }
             var tags: [Int64: [String]] = [:]
-            let tagRows = try Row.fetchCursor(db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
-                                              arguments: [jsonList(ids)])
+            let tagRows = try Row.fetchCursor(
+                db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
+                arguments: [jsonList(ids)])
             while let r = try tagRows.next() { tags[r["runId"], default: []].append(r["name"]) }
-            let rows = records.map { RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? []) }
+            let rows = records.map {
+                RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? [])
+            }
             guard let hashes = q.hashes, q.sort == nil else { return rows }
             let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })
             return hashes.compactMap { byHash[$0] }
@@ -194,8 +209,9 @@ extension Tracker {
 
     public func checkpoints(run hash: String) throws -> [CheckpointRecord] {
         try db.read { db in
-            try CheckpointRecord.fetchAll(db, sql: "SELECT * FROM checkpoint WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY step",
-                                          arguments: [hash])
+            try CheckpointRecord.fetchAll(
+                db, sql: "SELECT * FROM checkpoint WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY step",
+                arguments: [hash])
         }
     }
 

@@ -27,8 +27,10 @@ public struct RunEntry: RecordableRun, Sendable {
     public let params: [String: JSONValue]
     public var recordedParams: [String: JSONValue] { params }
 
-    public init(hash: String, name: String, canonicalSpec: String, numericsVersion: Int, datasetSHA256: String,
-                params: [String: JSONValue]) {
+    public init(
+        hash: String, name: String, canonicalSpec: String, numericsVersion: Int, datasetSHA256: String,
+        params: [String: JSONValue]
+    ) {
         self.hash = hash
         self.name = name
         self.canonicalSpec = canonicalSpec
@@ -64,8 +66,9 @@ extension Tracker {
                 if let existing = try RunRecord.fetch(db, hash: planned.hash) {
                     run = existing
                 } else {
-                    run = RunRecord(hash: planned.hash, name: planned.name, config: planned.canonicalSpec,
-                                    numericsVersion: planned.numericsVersion, datasetSHA256: planned.datasetSHA256)
+                    run = RunRecord(
+                        hash: planned.hash, name: planned.name, config: planned.canonicalSpec,
+                        numericsVersion: planned.numericsVersion, datasetSHA256: planned.datasetSHA256)
                     try run.insert(db)
                     for (key, value) in planned.recordedParams.sorted(by: { $0.key < $1.key }) {
                         let p = ParamRecord(runId: run.id!, key: key, value: value)
@@ -87,10 +90,22 @@ extension ParamRecord {
         self.runId = runId
         self.key = key
         switch value {
-        case .number(let d): type = "number"; number = d; text = nil
-        case .bool(let b): type = "bool"; number = b ? 1 : 0; text = b ? "true" : "false"
-        case .string(let s): type = "string"; number = nil; text = s
-        default: type = "json"; number = nil; text = value.canonical
+        case .number(let d):
+            type = "number"
+            number = d
+            text = nil
+        case .bool(let b):
+            type = "bool"
+            number = b ? 1 : 0
+            text = b ? "true" : "false"
+        case .string(let s):
+            type = "string"
+            number = nil
+            text = s
+        default:
+            type = "json"
+            number = nil
+            text = value.canonical
         }
     }
 

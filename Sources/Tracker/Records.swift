@@ -31,8 +31,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// Free text a person attached (`cairn tag --note`).
     public var note: String?
 
-    public init(hash: String, name: String, status: RunStatus = .planned, config: String, numericsVersion: Int,
-                datasetSHA256: String, createdAt: Date = Date()) {
+    public init(
+        hash: String, name: String, status: RunStatus = .planned, config: String, numericsVersion: Int,
+        datasetSHA256: String, createdAt: Date = Date()
+    ) {
         self.hash = hash
         self.name = name
         self.status = status
@@ -45,8 +47,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// The columns `fetchAll(_:rows:)` reads.
-    static let columns = ["id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
-                          "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note"]
+    static let columns = [
+        "id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
+        "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note",
+    ]
 
     /// The run with this hash, through a statement prepared once per connection (ingest and
     /// recording look runs up one at a time, hundreds per call).
@@ -63,9 +67,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         while let r = try rows.next() {
             let c = positions ?? ColumnPositions(r)
             positions = c
-            var record = RunRecord(hash: r[c["hash"]], name: r[c["name"]], status: r[c["status"]], config: r[c["config"]],
-                                   numericsVersion: r[c["numericsVersion"]], datasetSHA256: r[c["datasetSHA256"]],
-                                   createdAt: r[c["createdAt"]])
+            var record = RunRecord(
+                hash: r[c["hash"]], name: r[c["name"]], status: r[c["status"]], config: r[c["config"]],
+                numericsVersion: r[c["numericsVersion"]], datasetSHA256: r[c["datasetSHA256"]],
+                createdAt: r[c["createdAt"]])
             record.id = r[c["id"]]
             record.attempts = r[c["attempts"]]
             record.exitCode = r[c["exitCode"]]
@@ -174,7 +179,8 @@ public struct Provenance: Sendable, Equatable {
     public var os: String
     public var swiftVersion: String
 
-    public init(cairnVersion: String, numericsVersion: Int, gitCommit: String?, host: String, cpu: String, os: String, swiftVersion: String) {
+    public init(cairnVersion: String, numericsVersion: Int, gitCommit: String?, host: String, cpu: String, os: String, swiftVersion: String)
+    {
         self.cairnVersion = cairnVersion
         self.numericsVersion = numericsVersion
         self.gitCommit = gitCommit
@@ -189,15 +195,18 @@ public struct Provenance: Sendable, Equatable {
     var values: [(any DatabaseValueConvertible)?] { [cairnVersion, numericsVersion, gitCommit, host, cpu, os, swiftVersion] }
 
     init(row r: Row) {
-        self.init(cairnVersion: r["cairnVersion"], numericsVersion: r["numericsVersion"], gitCommit: r["gitCommit"], host: r["host"],
-                  cpu: r["cpu"], os: r["os"], swiftVersion: r["swiftVersion"])
+        self.init(
+            cairnVersion: r["cairnVersion"], numericsVersion: r["numericsVersion"], gitCommit: r["gitCommit"], host: r["host"],
+            cpu: r["cpu"], os: r["os"], swiftVersion: r["swiftVersion"])
     }
 
     /// As JSON (snake_case keys): in the event log and in `cairn show --json`.
     public var json: JSONValue {
-        ["cairn_version": .string(cairnVersion), "numerics_version": .number(Double(numericsVersion)),
-         "git_commit": gitCommit.map { .string($0) } ?? .null, "host": .string(host), "cpu": .string(cpu), "os": .string(os),
-         "swift_version": .string(swiftVersion)]
+        [
+            "cairn_version": .string(cairnVersion), "numerics_version": .number(Double(numericsVersion)),
+            "git_commit": gitCommit.map { .string($0) } ?? .null, "host": .string(host), "cpu": .string(cpu), "os": .string(os),
+            "swift_version": .string(swiftVersion),
+        ]
     }
 
     public init(json p: JSONValue) throws {
@@ -208,8 +217,9 @@ public struct Provenance: Sendable, Equatable {
         guard let n = p["numerics_version"]?.doubleValue, n == n.rounded() else {
             throw RunEvent.FormatError(description: "provenance.numerics_version: expected an integer")
         }
-        self.init(cairnVersion: try str("cairn_version"), numericsVersion: Int(n), gitCommit: p["git_commit"]?.stringValue,
-                  host: try str("host"), cpu: try str("cpu"), os: try str("os"), swiftVersion: try str("swift_version"))
+        self.init(
+            cairnVersion: try str("cairn_version"), numericsVersion: Int(n), gitCommit: p["git_commit"]?.stringValue,
+            host: try str("host"), cpu: try str("cpu"), os: try str("os"), swiftVersion: try str("swift_version"))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
-@testable import CairnCLI
 import Testing
+
+@testable import CairnCLI
 
 /// `Cairn.parseQuickly` parses a subcommand by its own declaration: it must accept exactly what
 /// the full command tree accepts, with the same values, and leave everything else (help,

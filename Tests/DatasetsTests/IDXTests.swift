@@ -21,8 +21,10 @@ import Testing
         var input = bytes
         let produced = input.withUnsafeMutableBufferPointer { inp in
             out.withUnsafeMutableBufferPointer { o in
-                stream.next_in = inp.baseAddress; stream.avail_in = UInt32(inp.count)
-                stream.next_out = o.baseAddress; stream.avail_out = UInt32(o.count)
+                stream.next_in = inp.baseAddress
+                stream.avail_in = UInt32(inp.count)
+                stream.next_out = o.baseAddress
+                stream.avail_out = UInt32(o.count)
                 deflate(&stream, Z_FINISH)
                 return o.count - Int(stream.avail_out)
             }
@@ -39,8 +41,10 @@ import Testing
     }
 
     func valid(gzipped: Bool) -> [String: [UInt8]] {
-        let files = ["train-images-idx3-ubyte": Self.images(5), "train-labels-idx1-ubyte": Self.labels(5),
-                     "t10k-images-idx3-ubyte": Self.images(3), "t10k-labels-idx1-ubyte": Self.labels(3)]
+        let files = [
+            "train-images-idx3-ubyte": Self.images(5), "train-labels-idx1-ubyte": Self.labels(5),
+            "t10k-images-idx3-ubyte": Self.images(3), "t10k-labels-idx1-ubyte": Self.labels(3),
+        ]
         guard gzipped else { return files }
         return Dictionary(uniqueKeysWithValues: files.map { ($0.key + ".gz", Self.gzip($0.value)) })
     }
@@ -129,7 +133,9 @@ import Testing
             c.synthetic.seed = seed
             return try Datasets.prepare(c)
         }
-        let a = try make(1), b = try make(1), c = try make(2)
+        let a = try make(1)
+        let b = try make(1)
+        let c = try make(2)
         #expect(a.train.features == b.train.features && a.sha256 == b.sha256)
         #expect(a.train.features != c.train.features && a.sha256 != c.sha256)
         #expect(a.train.count == 240 && a.classes == 3)

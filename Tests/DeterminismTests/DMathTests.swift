@@ -28,8 +28,9 @@ import Testing
             }
         }
         check("exp", DMathTests.sweep(-700, 700, 200_000) + DMathTests.sweep(-1, 1, 100_000), DMath.exp, Foundation.exp)
-        check("log", DMathTests.sweep(1e-300, 10, 100_000) + DMathTests.sweep(0.5, 2, 100_000) + (1...300).map { pow(10, Double($0)) },
-              DMath.log, Foundation.log)
+        check(
+            "log", DMathTests.sweep(1e-300, 10, 100_000) + DMathTests.sweep(0.5, 2, 100_000) + (1...300).map { pow(10, Double($0)) },
+            DMath.log, Foundation.log)
         check("sin", DMathTests.sweep(-1000, 1000, 200_000) + DMathTests.sweep(-7, 7, 100_000), DMath.sin, Foundation.sin)
         check("cos", DMathTests.sweep(-1000, 1000, 200_000) + DMathTests.sweep(-7, 7, 100_000), DMath.cos, Foundation.cos)
         for (name, w) in worst.sorted(by: { $0.key < $1.key }) {

@@ -1,32 +1,43 @@
 import Codecs
 import Determinism
 import Foundation
-import Vocabulary
 import TestSupport
 import Testing
+import Vocabulary
+
 @testable import Tracker
 
 /// `cairn compare`'s chart and `--aggregate seed`, on a store whose every value is known.
 @Suite struct ChartAndAggregateTests {
     /// Five runs of one sweep: lr 0.01 with seeds 0, 1, 2 and lr 0.03 with seeds 0, 1; each with
     /// a val_accuracy curve over 5 epochs that ends at `finals`.
-    static let finals: [(lr: Double, seed: Int, final: Double)] = [(0.01, 0, 0.80), (0.01, 1, 0.82), (0.01, 2, 0.87), (0.03, 0, 0.90), (0.03, 1, 0.70)]
+    static let finals: [(lr: Double, seed: Int, final: Double)] = [
+        (0.01, 0, 0.80), (0.01, 1, 0.82), (0.01, 2, 0.87), (0.03, 0, 0.90), (0.03, 1, 0.70),
+    ]
 
     static func store() throws -> (dir: String, sweep: String, hashes: [String]) {
         let dir = try CairnProcess.temporaryDirectory() + "/runs"
         let t = try Tracker(directory: dir)
         let planned = finals.enumerated().map { i, r in
             let params: [String: JSONValue] = ["train.lr": .number(r.lr), "train.seed": .number(Double(r.seed)), "model.hidden": [32]]
-            return TestRun(hash: sha256Hex([Array("known run \(i)".utf8)]), name: "known", canonicalSpec: JSONValue.object(params).canonical, params: params)
+            return TestRun(
+                hash: sha256Hex([Array("known run \(i)".utf8)]), name: "known", canonicalSpec: JSONValue.object(params).canonical,
+                params: params)
         }
-        try t.record(sweep: SweepRecord(hash: "5eed" + String(repeating: "0", count: 60), source: "s.yaml", definition: "{}", metric: "val_accuracy", goal: "maximize"),
-                     runs: planned)
+        try t.record(
+            sweep: SweepRecord(
+                hash: "5eed" + String(repeating: "0", count: 60), source: "s.yaml", definition: "{}", metric: "val_accuracy",
+                goal: "maximize"),
+            runs: planned)
         for (p, r) in zip(planned, finals) {
             // Epoch e of 5: final − 0.1 × (5 − e), so the first epoch is final − 0.4.
             var log = RunEvent.start(.init(attempt: 1, time: 0, provenance: nil)).line()
             for e in 1...5 {
-                log += RunEvent.metrics(.init(scope: .epoch, step: e * 10, epoch: e, kind: .model,
-                                              values: ["val_accuracy": r.final - 0.1 * Double(5 - e), "val_loss": 1 - r.final])).line()
+                log += RunEvent.metrics(
+                    .init(
+                        scope: .epoch, step: e * 10, epoch: e, kind: .model,
+                        values: ["val_accuracy": r.final - 0.1 * Double(5 - e), "val_loss": 1 - r.final])
+                ).line()
             }
             log += RunEvent.end(.init(status: .completed, time: 1)).line()
             FileManager.default.createFile(atPath: t.eventLogPath(p.hash), contents: Data(log))
@@ -38,7 +49,8 @@ import Testing
     @Test func theChartHasLabelledAxesALegendAndTheCurvesExtent() throws {
         let (dir, _, hashes) = try Self.store()
         // Runs 3 (lr 0.03, seed 0: 0.5 … 0.9) and 4 (lr 0.03, seed 1: 0.3 … 0.7).
-        let r = try CairnProcess.run(["compare", hashes[3], hashes[4], "--store", dir, "--metric", "val_accuracy"], environment: ["COLUMNS": "80"])
+        let r = try CairnProcess.run(
+            ["compare", hashes[3], hashes[4], "--store", dir, "--metric", "val_accuracy"], environment: ["COLUMNS": "80"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let title = try #require(lines.firstIndex(of: "val_accuracy"))
@@ -82,22 +94,31 @@ import Testing
 
     @Test func seedsAggregateToMeanAndSampleDeviation() throws {
         let (dir, sweep, _) = try Self.store()
-        let r = try CairnProcess.run(["compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy", "--format", "json"])
+        let r = try CairnProcess.run([
+            "compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy", "--format", "json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let groups = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
         #expect(groups.count == 2)
-        func final(_ g: [String: Any]) -> [String: Any]? { ((g["metrics"] as? [String: Any])?["val_accuracy"] as? [String: Any])?["final"] as? [String: Any] }
+        func final(_ g: [String: Any]) -> [String: Any]? {
+            ((g["metrics"] as? [String: Any])?["val_accuracy"] as? [String: Any])?["final"] as? [String: Any]
+        }
         // By hand: (0.80 + 0.82 + 0.87) / 3 = 0.83; squares of deviations 0.0009 + 0.0001 + 0.0016,
         // over n − 1 = 2: 0.0013, std 0.036056. And (0.90 + 0.70) / 2 = 0.80; (0.01 + 0.01) / 1: std 0.141421.
         let a = try #require(groups.first { ($0["params"] as? [String: Any])?["train.lr"] as? Double == 0.01 })
         let b = try #require(groups.first { ($0["params"] as? [String: Any])?["train.lr"] as? Double == 0.03 })
         #expect(a["n"] as? Int == 3 && b["n"] as? Int == 2)
-        #expect(abs((final(a)?["mean"] as? Double ?? 0) - 0.83) < 1e-12 && abs((final(a)?["std"] as? Double ?? 0) - 0.0013.squareRoot()) < 1e-12)
-        #expect(abs((final(b)?["mean"] as? Double ?? 0) - 0.80) < 1e-12 && abs((final(b)?["std"] as? Double ?? 0) - 0.02.squareRoot()) < 1e-12)
+        #expect(
+            abs((final(a)?["mean"] as? Double ?? 0) - 0.83) < 1e-12 && abs((final(a)?["std"] as? Double ?? 0) - 0.0013.squareRoot()) < 1e-12
+        )
+        #expect(
+            abs((final(b)?["mean"] as? Double ?? 0) - 0.80) < 1e-12 && abs((final(b)?["std"] as? Double ?? 0) - 0.02.squareRoot()) < 1e-12)
         #expect((a["params"] as? [String: Any])?["train.seed"] == nil)
 
         let table = try CairnProcess.run(["compare", "--sweep", sweep, "--store", dir, "--aggregate", "seed", "--metric", "val_accuracy"])
-        #expect(table.stdout.contains("0.8300 ± 0.0361") && table.stdout.contains("0.8000 ± 0.1414") && table.stdout.contains("2 groups of 5 runs"))
+        #expect(
+            table.stdout.contains("0.8300 ± 0.0361") && table.stdout.contains("0.8000 ± 0.1414")
+                && table.stdout.contains("2 groups of 5 runs"))
         // ls sorts groups by the mean; export writes one CSV row per group.
         let ls = try CairnProcess.run(["ls", "--store", dir, "--aggregate", "seed", "--sort", "val_accuracy", "--json"])
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(ls.stdout.utf8)) as? [[String: Any]])

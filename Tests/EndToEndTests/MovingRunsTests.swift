@@ -17,11 +17,14 @@ import Testing
         let imported = try #require(try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])
         #expect(imported["imported"] as? [String] == [hash] && (imported["objects"] as? Int ?? 0) >= 1)
         // The same run, the same results, the same labels; then reproduced from its hash alone.
-        let before = try CairnProcess.run(["show", hash, "--store", "\(dir)/runs", "--json"]), after = try CairnProcess.run(["show", hash, "--store", other, "--json"])
+        let before = try CairnProcess.run(["show", hash, "--store", "\(dir)/runs", "--json"])
+        let after = try CairnProcess.run(["show", hash, "--store", other, "--json"])
         let a = try #require(try JSONSerialization.jsonObject(with: Data(before.stdout.utf8)) as? [String: Any])
         let b = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
         #expect(NSDictionary(dictionary: a["run"] as? [String: Any] ?? [:]) == NSDictionary(dictionary: b["run"] as? [String: Any] ?? [:]))
-        #expect((b["run"] as? [String: Any])?["tags"] as? [String] == ["baseline"] && (b["run"] as? [String: Any])?["note"] as? String == "moved")
+        #expect(
+            (b["run"] as? [String: Any])?["tags"] as? [String] == ["baseline"]
+                && (b["run"] as? [String: Any])?["note"] as? String == "moved")
         let r = try CairnProcess.run(["reproduce", hash, "--store", other])
         #expect(r.status == 0 && r.stdout.contains("REPRODUCED: \(hash) bit-identical"), "\(r.stdout)\(r.stderr)")
         // Importing again adds nothing.
@@ -77,7 +80,9 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("\"two words\" is not a tag"))
         func listed(_ filter: String) throws -> [String] {
             let r = try CairnProcess.run(["ls", "--where", filter, "--json"] + store)
-            return ((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []).compactMap { $0["hash"] as? String }.sorted()
+            return ((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []).compactMap {
+                $0["hash"] as? String
+            }.sorted()
         }
         #expect(try listed("tag = \"fig-2\"") == [hashes[0], hashes[1]])
         #expect(try listed("tag = \"best\"") == [hashes[0]])
@@ -98,7 +103,8 @@ import Testing
         // Their objects stay until gc; the store still verifies.
         #expect(try CairnProcess.run(["verify"] + store).status == 0)
         let gc = try CairnProcess.run(["gc", "--json"] + store)
-        #expect(((try JSONSerialization.jsonObject(with: Data(gc.stdout.utf8)) as? [String: Any])?["objects"] as? [String])?.isEmpty == false)
+        #expect(
+            ((try JSONSerialization.jsonObject(with: Data(gc.stdout.utf8)) as? [String: Any])?["objects"] as? [String])?.isEmpty == false)
         // Planned again, a removed run trains afresh.
         let again = try SweepCommandTests.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--json"] + store))
         #expect(again["cached"] as? Int == 2 && again["completed"] as? Int == 2)

@@ -36,10 +36,13 @@ import Testing
     }
 
     @Test func theTrainHashIsThePlannedHash() throws {
-        let train = try CairnProcess.run(["train", "experiments/quickstart.yaml", "--json", "--set", "train.epochs=1",
-                                   "--checkpoint-out", "\(try CairnProcess.temporaryDirectory())/c.safetensors"])
+        let train = try CairnProcess.run([
+            "train", "experiments/quickstart.yaml", "--json", "--set", "train.epochs=1",
+            "--checkpoint-out", "\(try CairnProcess.temporaryDirectory())/c.safetensors",
+        ])
         let plan = try json(try CairnProcess.run(["plan", "experiments/quickstart.yaml", "--json", "--set", "train.epochs=1"]))
-        let trained = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        let trained = try #require(
+            try JSONSerialization.jsonObject(with: Data(train.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
         #expect((plan["runs"] as? [[String: Any]])?.first?["hash"] as? String == trained["run_hash"] as? String)
     }
 
@@ -52,7 +55,9 @@ import Testing
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines[0] == "error: \(dir)/s.yaml:2:9: method: unknown value \"gird\"; expected one of: grid, random, bayes; did you mean \"grid\"?")
+        #expect(
+            lines[0]
+                == "error: \(dir)/s.yaml:2:9: method: unknown value \"gird\"; expected one of: grid, random, bayes; did you mean \"grid\"?")
         #expect(lines[1] == "error: \(dir)/s.yaml:5:27: parameters.model.hidden.values: expected a non-empty list of values")
         #expect(r.stdout.isEmpty)
     }

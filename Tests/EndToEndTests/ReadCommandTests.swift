@@ -29,7 +29,10 @@ import Testing
 
     @Test func showPrintsTheRunInFull() throws {
         let dir = try SweepCommandTests.files()
-        let sweep = try SweepCommandTests.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"]))
+        let sweep = try SweepCommandTests.summary(
+            try CairnProcess.run([
+                "sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json",
+            ]))
         let hash = try #require(SweepCommandTests.runs(sweep).keys.first)
         let r = try CairnProcess.run(["show", String(hash.prefix(8)), "--store", "\(dir)/runs"])
         #expect(r.status == 0)
@@ -47,9 +50,12 @@ import Testing
         let dir = try SweepCommandTests.files()
         let s = try SweepCommandTests.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"]))
         let runs = SweepCommandTests.runs(s)
-        let byParams = Dictionary(uniqueKeysWithValues: runs.map { h, r in
-            ("\((r["params"] as? [String: Any])?["train.lr"] ?? "")/\((r["params"] as? [String: Any])?["train.seed"] ?? "")", h) })
-        let a = try #require(byParams["0.01/0"]), b = try #require(byParams["0.03/0"])
+        let byParams = Dictionary(
+            uniqueKeysWithValues: runs.map { h, r in
+                ("\((r["params"] as? [String: Any])?["train.lr"] ?? "")/\((r["params"] as? [String: Any])?["train.seed"] ?? "")", h)
+            })
+        let a = try #require(byParams["0.01/0"])
+        let b = try #require(byParams["0.03/0"])
         let d = try CairnProcess.run(["diff", a, b, "--store", "\(dir)/runs", "--json"])
         let o = try #require(try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as? [String: Any])
         #expect((o["config"] as? [String: Any])?.keys.sorted() == ["train.lr"])
@@ -58,7 +64,9 @@ import Testing
         let same = try CairnProcess.run(["diff", a, a, "--store", "\(dir)/runs", "--json"])
         let p = try #require(try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
         #expect(p["checkpoints_identical"] as? Bool == true && (p["first_divergence_epoch"] as? [String: Any])?.isEmpty == true)
-        let csv = try CairnProcess.run(["compare", "--sweep", s["sweep_hash"] as! String, "--store", "\(dir)/runs", "--metric", "test_loss", "--format", "csv"])
+        let csv = try CairnProcess.run([
+            "compare", "--sweep", s["sweep_hash"] as! String, "--store", "\(dir)/runs", "--metric", "test_loss", "--format", "csv",
+        ])
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.first == "run,train.lr,train.seed,test_loss,test_loss.best" && lines.count == 5)
     }

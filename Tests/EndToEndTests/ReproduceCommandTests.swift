@@ -1,7 +1,8 @@
 import Foundation
-import TestSupport
 import GRDB
+import TestSupport
 import Testing
+
 @testable import Tracker
 
 /// `cairn reproduce` on a small recorded sweep.
@@ -9,7 +10,9 @@ import Testing
     /// A store with one completed run of the tiny experiment; its hash.
     static func recorded() throws -> (dir: String, hash: String) {
         let dir = try SweepCommandTests.files(epochs: 3)
-        let r = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"])
+        let r = try CairnProcess.run([
+            "sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let hash = try #require(SweepCommandTests.runs(try SweepCommandTests.summary(r)).keys.first)
         return (dir, hash)
@@ -28,10 +31,11 @@ import Testing
         let (dir, hash) = try Self.recorded()
         let t = try Tracker(directory: "\(dir)/runs")
         try t.db.write { db in
-            try db.execute(sql: """
-                UPDATE point SET value = value + 1e-9 WHERE step = (SELECT max(step) FROM point) AND seriesId =
-                  (SELECT id FROM series WHERE key = 'test_loss' AND runId = (SELECT id FROM run WHERE hash = ?))
-                """, arguments: [hash])
+            try db.execute(
+                sql: """
+                    UPDATE point SET value = value + 1e-9 WHERE step = (SELECT max(step) FROM point) AND seriesId =
+                      (SELECT id FROM series WHERE key = 'test_loss' AND runId = (SELECT id FROM run WHERE hash = ?))
+                    """, arguments: [hash])
         }
         let step = try t.db.read { db in try Int.fetchOne(db, sql: "SELECT max(step) FROM point") }!
         let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])

@@ -1,9 +1,10 @@
 import Codecs
 import Determinism
 import Foundation
-import Vocabulary
 import TestSupport
 import Testing
+import Vocabulary
+
 @testable import Tracker
 
 /// The store under real processes: a writer killed mid-ingest, readers beside a writer, and
@@ -17,7 +18,8 @@ import Testing
         var text = ""
         text.reserveCapacity(lines * 120)
         for i in 1...lines {
-            text += "{\"epoch\":1,\"kind\":\"model\",\"scope\":\"step\",\"step\":\(i),\"type\":\"metrics\",\"values\":{\"a\":\(i),\"b\":0.5,\"c\":0.25,\"d\":1,\"e\":2}}\n"
+            text +=
+                "{\"epoch\":1,\"kind\":\"model\",\"scope\":\"step\",\"step\":\(i),\"type\":\"metrics\",\"values\":{\"a\":\(i),\"b\":0.5,\"c\":0.25,\"d\":1,\"e\":2}}\n"
         }
         text += String(decoding: RunEvent.end(.init(status: .completed, time: 1)).line(), as: UTF8.self)
         try text.write(toFile: t.eventLogPath(hash), atomically: true, encoding: .utf8)
@@ -82,20 +84,27 @@ import Testing
     @Test func verifyGcAndExportCommands() throws {
         let t = try Tracker(directory: try CairnProcess.temporaryDirectory() + "/store")
         let hash = sha256Hex([Array("r".utf8)])
-        try t.record(sweep: nil, runs: [TestRun(hash: hash, name: "r, with a comma", canonicalSpec: "{}", params: ["train.lr": 0.1, "train.optimizer": "adam"])])
+        try t.record(
+            sweep: nil,
+            runs: [TestRun(hash: hash, name: "r, with a comma", canonicalSpec: "{}", params: ["train.lr": 0.1, "train.optimizer": "adam"])])
         let object = try t.objects.put(Array(repeating: 3, count: 5000)).hash
         let orphan = try t.objects.put(Array(repeating: 4, count: 5000)).hash
-        let events: [RunEvent] = [.metrics(.init(scope: .epoch, step: 10, epoch: 1, kind: .model, values: ["val_accuracy": 0.5])),
-                                  .metrics(.init(scope: .epoch, step: 20, epoch: 2, kind: .model, values: ["val_accuracy": 0.75])),
-                                  .checkpoint(.init(object: object, step: 20, epoch: 2, kinds: [.final], rawSize: 5000, storedSize: 40)),
-                                  .end(.init(status: .completed, time: 1))]
+        let events: [RunEvent] = [
+            .metrics(.init(scope: .epoch, step: 10, epoch: 1, kind: .model, values: ["val_accuracy": 0.5])),
+            .metrics(.init(scope: .epoch, step: 20, epoch: 2, kind: .model, values: ["val_accuracy": 0.75])),
+            .checkpoint(.init(object: object, step: 20, epoch: 2, kinds: [.final], rawSize: 5000, storedSize: 40)),
+            .end(.init(status: .completed, time: 1)),
+        ]
         try Data(events.flatMap { $0.line() }).write(to: URL(fileURLWithPath: t.eventLogPath(hash)))
         #expect(try CairnProcess.run(["ingest", "--store", t.directory]).status == 0)
 
         let ok = try CairnProcess.run(["verify", "--store", t.directory])
         #expect(ok.status == 0 && ok.stdout.contains("1 objects no run references"))
         let csv = try CairnProcess.run(["export", "--format", "csv", "--store", t.directory])
-        #expect(csv.stdout == "hash,name,status,train.lr,train.optimizer,val_accuracy.final,val_accuracy.min,val_accuracy.max\n\(hash),\"r, with a comma\",completed,0.1,adam,0.75,0.5,0.75\n")
+        #expect(
+            csv.stdout
+                == "hash,name,status,train.lr,train.optimizer,val_accuracy.final,val_accuracy.min,val_accuracy.max\n\(hash),\"r, with a comma\",completed,0.1,adam,0.75,0.5,0.75\n"
+        )
         let jsonl = try CairnProcess.run(["export", "--format", "jsonl", "--store", t.directory, "--where", "val_accuracy > 0.7"])
         let line = try #require(try JSONSerialization.jsonObject(with: Data(jsonl.stdout.utf8)) as? [String: Any])
         #expect(((line["history"] as? [String: Any])?["val_accuracy"] as? [Any])?.count == 2)
@@ -129,12 +138,16 @@ import Testing
     @Test func readCommandsNeverCreateAStore() throws {
         let dir = try CairnProcess.temporaryDirectory()
         let missing = "\(dir)/typo"
-        for args in [["ls"], ["show", "abc"], ["compare", "--sweep", "abc"], ["diff", "ab", "cd"], ["export"], ["verify"], ["gc"],
-                     ["tag", "abc", "x"], ["rm", "abc"], ["reproduce", "abc"]] {
+        for args in [
+            ["ls"], ["show", "abc"], ["compare", "--sweep", "abc"], ["diff", "ab", "cd"], ["export"], ["verify"], ["gc"],
+            ["tag", "abc", "x"], ["rm", "abc"], ["reproduce", "abc"],
+        ] {
             let r = try CairnProcess.run(args + ["--store", missing])
             #expect(r.status == 2, "\(args): \(r.status) \(r.stderr)")
-            #expect(r.stderr == "error: \(missing): no Cairn store there (no such directory); check --store or $CAIRN_STORE, or make one with `cairn sweep`\n",
-                    "\(args)")
+            #expect(
+                r.stderr
+                    == "error: \(missing): no Cairn store there (no such directory); check --store or $CAIRN_STORE, or make one with `cairn sweep`\n",
+                "\(args)")
             #expect(!FileManager.default.fileExists(atPath: missing), "\(args) created \(missing)")
         }
         // A directory that exists but holds no store is refused the same way.

@@ -8,19 +8,19 @@ import Testing
     static func files(epochs: Int = 2, trainSize: Int = 120, lr: String = "[0.01, 0.03]") throws -> String {
         let dir = try CairnProcess.temporaryDirectory()
         try """
-            name: tiny
-            data: { dataset: synthetic, synthetic: { features: 6, train_size: \(trainSize), test_size: 30 } }
-            model: { hidden: [8] }
-            train: { optimizer: adam, lr: 0.01, epochs: \(epochs), batch_size: 16, log_every: 5 }
-            """.write(toFile: "\(dir)/e.yaml", atomically: true, encoding: .utf8)
+        name: tiny
+        data: { dataset: synthetic, synthetic: { features: 6, train_size: \(trainSize), test_size: 30 } }
+        model: { hidden: [8] }
+        train: { optimizer: adam, lr: 0.01, epochs: \(epochs), batch_size: 16, log_every: 5 }
+        """.write(toFile: "\(dir)/e.yaml", atomically: true, encoding: .utf8)
         try """
-            experiment: e.yaml
-            method: grid
-            metric: { name: test_accuracy, goal: maximize }
-            parameters:
-              train.lr: { values: \(lr) }
-              train.seed: { values: [0, 1] }
-            """.write(toFile: "\(dir)/s.yaml", atomically: true, encoding: .utf8)
+        experiment: e.yaml
+        method: grid
+        metric: { name: test_accuracy, goal: maximize }
+        parameters:
+          train.lr: { values: \(lr) }
+          train.seed: { values: [0, 1] }
+        """.write(toFile: "\(dir)/s.yaml", atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -57,8 +57,10 @@ import Testing
 
     @Test func oneWorkerAndTwoGiveTheSameBytes() throws {
         let dir = try Self.files()
-        let one = Self.runs(try Self.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/a", "--workers", "1", "--json"])))
-        let two = Self.runs(try Self.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/b", "--workers", "2", "--json"])))
+        let one = Self.runs(
+            try Self.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/a", "--workers", "1", "--json"])))
+        let two = Self.runs(
+            try Self.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/b", "--workers", "2", "--json"])))
         #expect(one.count == 4 && Set(one.keys) == Set(two.keys))
         for (hash, run) in one {
             #expect(run["checkpoint_sha256"] as? String == two[hash]?["checkpoint_sha256"] as? String)
@@ -73,14 +75,17 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let s = try Self.summary(r)
         #expect(s["diverged"] as? Int == 2 && s["failed"] as? Int == 0)
-        let again = try Self.summary(try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.optimizer=sgd", "--json"]))
+        let again = try Self.summary(
+            try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.optimizer=sgd", "--json"]))
         #expect(again["cached"] as? Int == 2)
     }
 
     @Test func aTimeoutFailsTheRunWithTheReason() throws {
         let dir = try Self.files(epochs: 400, trainSize: 2000)
-        let r = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01",
-                               "--timeout", "300ms", "--json"])
+        let r = try CairnProcess.run([
+            "sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01",
+            "--timeout", "300ms", "--json",
+        ])
         #expect(r.status == 1)
         let s = try Self.summary(r)
         #expect(s["failed"] as? Int == 1)
@@ -94,7 +99,8 @@ import Testing
     static func runningChild(_ store: String, scheduler: Process) -> pid_t? {
         for lease in (try? FileManager.default.contentsOfDirectory(atPath: "\(store)/leases")) ?? [] {
             guard let text = try? String(contentsOfFile: "\(store)/leases/\(lease)", encoding: .utf8),
-                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != scheduler.processIdentifier else { continue }
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != scheduler.processIdentifier
+            else { continue }
             return pid
         }
         return nil
@@ -102,10 +108,16 @@ import Testing
 
     @Test func aChildKilledWithSIGKILLIsRetried() throws {
         let dir = try Self.files(epochs: 60, trainSize: 1500)
-        let sweep = try CairnProcess.startCapturing(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01",
-                                              "--retries", "1", "--json"])
+        let sweep = try CairnProcess.startCapturing([
+            "sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01",
+            "--retries", "1", "--json",
+        ])
         var child: pid_t?
-        #expect(try StoreCommandTests.waitUntil(60) { child = Self.runningChild("\(dir)/runs", scheduler: sweep.process); return child != nil })
+        #expect(
+            try StoreCommandTests.waitUntil(60) {
+                child = Self.runningChild("\(dir)/runs", scheduler: sweep.process)
+                return child != nil
+            })
         kill(child!, SIGKILL)
         let r = try sweep.finish()
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
@@ -123,7 +135,8 @@ import Testing
         #expect(r.stdout.contains("run the same command again to resume"))
         // Whatever finished before the signal is kept; the rest is marked interrupted.
         let s = try Self.summary(r)
-        let interrupted = s["interrupted"] as? Int ?? 0, completed = s["completed"] as? Int ?? 0
+        let interrupted = s["interrupted"] as? Int ?? 0
+        let completed = s["completed"] as? Int ?? 0
         #expect(interrupted >= 1 && interrupted + completed == 4)
         let resumed = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"])
         #expect(resumed.status == 0)
@@ -144,7 +157,11 @@ import Testing
         let args = ["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"]
         let sweep = try CairnProcess.startCapturing(args)
         var child: pid_t?
-        #expect(try StoreCommandTests.waitUntil(60) { child = Self.runningChild("\(dir)/runs", scheduler: sweep.process); return child != nil })
+        #expect(
+            try StoreCommandTests.waitUntil(60) {
+                child = Self.runningChild("\(dir)/runs", scheduler: sweep.process)
+                return child != nil
+            })
         kill(sweep.process.processIdentifier, SIGKILL)
         _ = try sweep.finish()
         // The orphaned run goes on to the end; its lease goes with it.
@@ -164,8 +181,10 @@ import Testing
     @Test func twoSweepsAtOnceTrainNoRunTwice() throws {
         let dir = try SweepCommandTests.files(epochs: 20, trainSize: 600)
         let args = ["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--workers", "1", "--json"]
-        let a = try CairnProcess.startCapturing(args), b = try CairnProcess.startCapturing(args)
-        let ra = try a.finish(), rb = try b.finish()
+        let a = try CairnProcess.startCapturing(args)
+        let b = try CairnProcess.startCapturing(args)
+        let ra = try a.finish()
+        let rb = try b.finish()
         #expect(ra.status == 0 && rb.status == 0, "A: \(ra.stderr) B: \(rb.stderr) \(rb.stdout.suffix(300))")
         let ca = try SweepCommandTests.summary(ra)["completed"] as? Int ?? -1
         let cb = try SweepCommandTests.summary(rb)["completed"] as? Int ?? -1
@@ -181,9 +200,15 @@ import Testing
 
     @Test func aKilledChildWithoutRetriesFailsWithTheReasonAndItsLog() throws {
         let dir = try SweepCommandTests.files(epochs: 60, trainSize: 1500)
-        let sweep = try CairnProcess.startCapturing(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json"])
+        let sweep = try CairnProcess.startCapturing([
+            "sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01", "--json",
+        ])
         var child: pid_t?
-        #expect(try StoreCommandTests.waitUntil(60) { child = SweepCommandTests.runningChild("\(dir)/runs", scheduler: sweep.process); return child != nil })
+        #expect(
+            try StoreCommandTests.waitUntil(60) {
+                child = SweepCommandTests.runningChild("\(dir)/runs", scheduler: sweep.process)
+                return child != nil
+            })
         kill(child!, SIGKILL)
         let r = try sweep.finish()
         #expect(r.status == 1)
@@ -250,7 +275,9 @@ enum Mounts {
         let (dir, mount) = try storeWithResults(size: "4m")
         defer { _ = Self.shell("umount \(mount)") }
         _ = Self.shell("dd if=/dev/zero of=\(mount)/filler bs=64k")  // fills the file system
-        let r = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(mount)/runs", "--set", "train.seed=1", "--set", "train.lr=0.5,0.7"])
+        let r = try CairnProcess.run([
+            "sweep", "\(dir)/s.yaml", "--store", "\(mount)/runs", "--set", "train.seed=1", "--set", "train.lr=0.5,0.7",
+        ])
         #expect(r.status == 1)
         #expect(r.stderr.contains("error: ") || r.stdout.contains("failed"), "\(r.stdout)\n\(r.stderr)")
         try FileManager.default.removeItem(atPath: "\(mount)/filler")

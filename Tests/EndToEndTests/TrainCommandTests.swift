@@ -11,7 +11,9 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let last = try #require(r.stdout.split(separator: "\n").last)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
-        for key in ["checkpoint_sha256", "test_accuracy", "val_accuracy", "final_train_loss", "samples_per_second", "numerics_version", "run_hash"] {
+        for key in [
+            "checkpoint_sha256", "test_accuracy", "val_accuracy", "final_train_loss", "samples_per_second", "numerics_version", "run_hash",
+        ] {
             #expect(json[key] != nil, "missing \(key)")
         }
         #expect((json["test_accuracy"] as? Double ?? 0) > 0.8)
@@ -20,7 +22,8 @@ import Testing
         let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
         #expect(bytes.count > 1000)
         let again = try CairnProcess.run(["train", "experiments/quickstart.yaml", "--json", "--checkpoint-out", "\(dir)/q2.safetensors"])
-        let json2 = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        let json2 = try #require(
+            try JSONSerialization.jsonObject(with: Data(again.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
         #expect(json2["checkpoint_sha256"] as? String == json["checkpoint_sha256"] as? String)
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/q2.safetensors")) == bytes)
     }

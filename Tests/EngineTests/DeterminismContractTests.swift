@@ -3,6 +3,7 @@ import Datasets
 import Determinism
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The determinism contract of DESIGN.md, as tests: same config ⇒ same bytes; SIMD path =
@@ -10,16 +11,26 @@ import Testing
 @Suite struct DeterminismContractTests {
     /// Configurations covering every optimizer, schedule, activation, dropout and clipping.
     static let configs: [(ModelConfig, TrainConfig)] = [
-        (ModelConfig(hidden: [40], activation: .relu, initialization: .he),
-         TrainConfig(optimizer: .adam, lr: 0.01, batchSize: 16, epochs: 3, seed: 1, logEvery: 2)),
-        (ModelConfig(hidden: [33, 17], activation: .gelu, initialization: .xavier, dropout: 0.2),
-         TrainConfig(optimizer: .sgd, lr: 0.05, batchSize: 13, epochs: 3, seed: 2, momentum: 0.9, nesterov: true,
-                     schedule: .step, stepSize: 1, gamma: 0.5)),
-        (ModelConfig(hidden: [20], activation: .tanh, initialization: .torch),
-         TrainConfig(optimizer: .rmsprop, lr: 0.003, batchSize: 32, epochs: 3, seed: 3, weightDecay: 0.01, momentum: 0.5,
-                     centered: true, schedule: .cosine, minLR: 0.0005, warmupSteps: 3, clipGradNorm: 0.5)),
-        (ModelConfig(hidden: [24], activation: .sigmoid, initialization: .heUniform),
-         TrainConfig(optimizer: .adamw, lr: 0.02, batchSize: 7, epochs: 3, seed: 4)),
+        (
+            ModelConfig(hidden: [40], activation: .relu, initialization: .he),
+            TrainConfig(optimizer: .adam, lr: 0.01, batchSize: 16, epochs: 3, seed: 1, logEvery: 2)
+        ),
+        (
+            ModelConfig(hidden: [33, 17], activation: .gelu, initialization: .xavier, dropout: 0.2),
+            TrainConfig(
+                optimizer: .sgd, lr: 0.05, batchSize: 13, epochs: 3, seed: 2, momentum: 0.9, nesterov: true,
+                schedule: .step, stepSize: 1, gamma: 0.5)
+        ),
+        (
+            ModelConfig(hidden: [20], activation: .tanh, initialization: .torch),
+            TrainConfig(
+                optimizer: .rmsprop, lr: 0.003, batchSize: 32, epochs: 3, seed: 3, weightDecay: 0.01, momentum: 0.5,
+                centered: true, schedule: .cosine, minLR: 0.0005, warmupSteps: 3, clipGradNorm: 0.5)
+        ),
+        (
+            ModelConfig(hidden: [24], activation: .sigmoid, initialization: .heUniform),
+            TrainConfig(optimizer: .adamw, lr: 0.02, batchSize: 7, epochs: 3, seed: 4)
+        ),
     ]
 
     func train(_ i: Int, path: KernelPath = .simd, data: PreparedData) -> TrainResult {
@@ -30,7 +41,8 @@ import Testing
     @Test(arguments: configs.indices)
     func sameConfigSameBytes(config: Int) throws {
         let data = try tinyData()
-        let a = train(config, data: data), b = train(config, data: data)
+        let a = train(config, data: data)
+        let b = train(config, data: data)
         #expect(a.status == .completed)
         #expect(a.finalCheckpoint == b.finalCheckpoint)
         #expect(a.epochs == b.epochs)
@@ -39,7 +51,8 @@ import Testing
     @Test(arguments: configs.indices)
     func simdPathEqualsScalarPath(config: Int) throws {
         let data = try tinyData()
-        let simd = train(config, path: .simd, data: data), scalar = train(config, path: .scalar, data: data)
+        let simd = train(config, path: .simd, data: data)
+        let scalar = train(config, path: .scalar, data: data)
         #expect(simd.finalCheckpoint == scalar.finalCheckpoint)
         #expect(simd.epochs == scalar.epochs)
     }
@@ -49,8 +62,10 @@ import Testing
         let data = try tinyData()
         let (m, t) = Self.configs[config]
         var checkpoints: [Int: [UInt8]] = [:]
-        let full = Engine.train(model: m, train: t, checkpoint: CheckpointConfig(every: 1, best: "val_loss"), data: data,
-                                runHash: "test") { event in
+        let full = Engine.train(
+            model: m, train: t, checkpoint: CheckpointConfig(every: 1, best: "val_loss"), data: data,
+            runHash: "test"
+        ) { event in
             if case .checkpoint(let c) = event { checkpoints[c.epoch] = c.bytes }
         }
         #expect(checkpoints.count == t.epochs)
@@ -76,8 +91,10 @@ import Testing
     @Test func divergenceStopsTheRun() throws {
         let data = try tinyData()
         var events: [TrainEvent] = []
-        let r = Engine.train(model: ModelConfig(hidden: [16]), train: TrainConfig(optimizer: .sgd, lr: 1e38, batchSize: 8, epochs: 5),
-                             data: data) { events.append($0) }
+        let r = Engine.train(
+            model: ModelConfig(hidden: [16]), train: TrainConfig(optimizer: .sgd, lr: 1e38, batchSize: 8, epochs: 5),
+            data: data
+        ) { events.append($0) }
         #expect(r.status == .diverged)
         #expect(events.contains { if case .diverged = $0 { return true } else { return false } })
         #expect(r.epochs.count < 5)
@@ -87,8 +104,11 @@ import Testing
         let data = try tinyData()
         let r = train(0, data: data)
         let keys = try #require(r.final).values.map(\.key)
-        #expect(keys == ["train_loss", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
-                         "test_accuracy_class_0", "test_accuracy_class_1", "test_accuracy_class_2"])
+        #expect(
+            keys == [
+                "train_loss", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+                "test_accuracy_class_0", "test_accuracy_class_1", "test_accuracy_class_2",
+            ])
         let noValidation = try tinyData(validation: 0)
         let r2 = Engine.train(model: ModelConfig(hidden: [8]), train: TrainConfig(epochs: 1), data: noValidation)
         #expect(!(r2.final?.values.map(\.key) ?? []).contains { $0.hasPrefix("val_") })
@@ -110,18 +130,24 @@ import Testing
         let parsed = try JSONDecoder().decode(JSONValue.self, from: Data(trimmed.utf8))
         #expect(parsed.canonical == trimmed)
         let file = try SafeTensors.decode(bytes)
-        #expect(Set(file.tensors.keys) == ["0.weight", "0.bias", "2.weight", "2.bias",
-                                            "optimizer.0.weight.exp_avg", "optimizer.0.weight.exp_avg_sq",
-                                            "optimizer.0.bias.exp_avg", "optimizer.0.bias.exp_avg_sq",
-                                            "optimizer.2.weight.exp_avg", "optimizer.2.weight.exp_avg_sq",
-                                            "optimizer.2.bias.exp_avg", "optimizer.2.bias.exp_avg_sq"])
+        #expect(
+            Set(file.tensors.keys) == [
+                "0.weight", "0.bias", "2.weight", "2.bias",
+                "optimizer.0.weight.exp_avg", "optimizer.0.weight.exp_avg_sq",
+                "optimizer.0.bias.exp_avg", "optimizer.0.bias.exp_avg_sq",
+                "optimizer.2.weight.exp_avg", "optimizer.2.weight.exp_avg_sq",
+                "optimizer.2.bias.exp_avg", "optimizer.2.bias.exp_avg_sq",
+            ])
         #expect(file.tensors["0.weight"]?.shape == [40, 21], "PyTorch layout: (out, in)")
         #expect(file.tensors["2.weight"]?.shape == [3, 40])
         #expect(file.metadata["run_hash"] == "abc")
         #expect(file.metadata["numerics_version"] == "2")
         #expect(file.metadata["epoch"] == "1")
         // Data stored in ascending name order: offsets increase with the names.
-        guard case .object(let entries) = parsed else { Issue.record("header is not an object"); return }
+        guard case .object(let entries) = parsed else {
+            Issue.record("header is not an object")
+            return
+        }
         let starts = entries.filter { $0.key != "__metadata__" }.map { ($0.key, $0.value["data_offsets"]!) }
             .map { ($0.0, { if case .array(let a) = $0 { return a[0].doubleValue! } else { return -1 } }($0.1)) }
         let byName = starts.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }.map(\.1)
@@ -129,8 +155,10 @@ import Testing
     }
 
     @Test func roundTrip() throws {
-        let tensors = [SafeTensors.Tensor(name: "b", shape: [2], values: [1, -2]),
-                       SafeTensors.Tensor(name: "a", shape: [1, 3], values: [0.5, .infinity, -0.0])]
+        let tensors = [
+            SafeTensors.Tensor(name: "b", shape: [2], values: [1, -2]),
+            SafeTensors.Tensor(name: "a", shape: [1, 3], values: [0.5, .infinity, -0.0]),
+        ]
         let file = try SafeTensors.decode(SafeTensors.encode(tensors, metadata: ["k": "v"]))
         #expect(file.tensors["a"]?.values.map(\.bitPattern) == tensors[1].values.map(\.bitPattern))
         #expect(file.tensors["b"] == tensors[0])

@@ -1,25 +1,34 @@
 import Testing
+
 @testable import Engine
 
 @Suite struct GemmTests {
     /// Shapes that hit the 8×32 and 8×16 kernels, the padded column tail and the 1-row kernel.
-    static let shapes: [(m: Int, n: Int, k: Int)] = [(8, 32, 5), (16, 64, 33), (13, 10, 7), (64, 256, 784), (9, 47, 3), (1, 1, 1), (24, 17, 64), (7, 300, 2)]
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (8, 32, 5), (16, 64, 33), (13, 10, 7), (64, 256, 784), (9, 47, 3), (1, 1, 1), (24, 17, 64), (7, 300, 2),
+    ]
 
     @Test(arguments: shapes.indices)
     func simdPathEqualsScalarPathBitForBit(shape: Int) {
         let (m, n, k) = GemmTests.shapes[shape]
         for transposed in [false, true] {
-            let a = uniforms(m * k, seed: 1), b = uniforms(k * n, seed: 2)
+            let a = uniforms(m * k, seed: 1)
+            let b = uniforms(k * n, seed: 2)
             let c0 = uniforms(m * n, seed: 3)
-            var simd = c0, scalar = c0
+            var simd = c0
+            var scalar = c0
             let (aRow, aCol) = transposed ? (1, m) : (k, 1)
             a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
                     simd.withUnsafeMutableBufferPointer { cp in
-                        gemm(.simd, m: m, n: n, k: k, a: ap.baseAddress!, aRow: aRow, aCol: aCol, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                        gemm(
+                            .simd, m: m, n: n, k: k, a: ap.baseAddress!, aRow: aRow, aCol: aCol, b: bp.baseAddress!, ldb: n,
+                            c: cp.baseAddress!, ldc: n)
                     }
                     scalar.withUnsafeMutableBufferPointer { cp in
-                        gemm(.scalar, m: m, n: n, k: k, a: ap.baseAddress!, aRow: aRow, aCol: aCol, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                        gemm(
+                            .scalar, m: m, n: n, k: k, a: ap.baseAddress!, aRow: aRow, aCol: aCol, b: bp.baseAddress!, ldb: n,
+                            c: cp.baseAddress!, ldc: n)
                     }
                 }
             }

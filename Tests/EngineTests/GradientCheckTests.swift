@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import Engine
 
 /// Finite-difference checks: every parameter's gradient from `loss(backward:)` against the
@@ -57,22 +59,30 @@ import Testing
     /// The input gradient of a Linear layer (used below every hidden layer), checked directly
     /// with the objective L = Σ out ⊙ r.
     @Test func linearInputGradient() {
-        let b = 3, c = 5, oc = 4
+        let b = 3
+        let c = 5
+        let oc = 4
         var x = uniforms(b * c, seed: 1)
-        let w = uniforms(c * oc, seed: 2), bias = uniforms(oc, seed: 3), r = uniforms(b * oc, seed: 4)
+        let w = uniforms(c * oc, seed: 2)
+        let bias = uniforms(oc, seed: 3)
+        let r = uniforms(b * oc, seed: 4)
         func objective(_ x: [Float]) -> Double {
             var out = [Float](repeating: 0, count: b * oc)
             linearForward(.simd, out: &out, inp: x, weight: w, bias: bias, b: b, c: c, oc: oc)
             return zip(out, r).map { Double($0) * Double($1) }.reduce(0, +)
         }
-        var dx = [Float](repeating: 0, count: b * c), dw = [Float](repeating: 0, count: c * oc), db = [Float](repeating: 0, count: oc)
+        var dx = [Float](repeating: 0, count: b * c)
+        var dw = [Float](repeating: 0, count: c * oc)
+        var db = [Float](repeating: 0, count: oc)
         var scratch = [Float](repeating: 0, count: c * oc)
         linearBackward(.simd, dinp: &dx, dweight: &dw, dbias: &db, dout: r, inp: x, weight: w, scratch: &scratch, b: b, c: c, oc: oc)
         var numeric: [Double] = []
         for i in 0..<x.count {
             let saved = x[i]
-            x[i] = saved + 1e-2; let up = objective(x)
-            x[i] = saved - 1e-2; let down = objective(x)
+            x[i] = saved + 1e-2
+            let up = objective(x)
+            x[i] = saved - 1e-2
+            let down = objective(x)
             x[i] = saved
             numeric.append((up - down) / 2e-2)
         }
@@ -88,7 +98,8 @@ import Testing
         // Huge logits must not overflow: the row maximum is subtracted first.
         let logits: [Float] = [1000, 0, -1000, 2, 2, 2]
         let labels: [Int32] = [0, 1]
-        var losses = [Float](repeating: 0, count: 2), d = [Float](repeating: 0, count: 6)
+        var losses = [Float](repeating: 0, count: 2)
+        var d = [Float](repeating: 0, count: 6)
         let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: 2, c: 3, losses: &losses, dlogits: &d)
         #expect(losses[0] == 0)
         #expect(abs(Double(losses[1]) - log(3.0)) < 1e-6)
@@ -98,5 +109,3 @@ import Testing
         #expect(abs(Double(d[3]) - 1.0 / 6) < 1e-7 && abs(Double(d[4]) - (1.0 / 3 - 1) / 2) < 1e-7)
     }
 }
-
-import Foundation

@@ -1,5 +1,6 @@
 import Datasets
 import Determinism
+
 @testable import Engine
 
 /// A small synthetic problem whose shapes exercise every GEMM path: feature count not a

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// The first three steps of each optimizer against PyTorch's documented update rules,
@@ -11,8 +12,12 @@ import Testing
     func run(_ config: TrainConfig) -> [[Float]] {
         let n = 17
         let opt = Optimizer(config: config, count: n)
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: n), g = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { p.deallocate(); g.deallocate() }
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let g = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer {
+            p.deallocate()
+            g.deallocate()
+        }
         p.initialize(repeating: 1, count: n)
         return OptimizerTests.gradients.map { grad in
             g.initialize(repeating: grad, count: n)
@@ -37,8 +42,9 @@ import Testing
     @Test func sgdMomentumDampeningWeightDecay() {
         // step 1: d = 0.5 + 0.01·1 = 0.51, buf = d (first step), p = 1 − 0.051 = 0.949
         // step 2: d = −0.25 + 0.00949, buf = 0.9·0.51 + 0.9·d = 0.242541, p = 0.9247459
-        expectSteps(TrainConfig(optimizer: .sgd, lr: 0.1, weightDecay: 0.01, momentum: 0.9, dampening: 0.1),
-                    [0.949, 0.9247459, 0.89083493869], "sgd momentum")
+        expectSteps(
+            TrainConfig(optimizer: .sgd, lr: 0.1, weightDecay: 0.01, momentum: 0.9, dampening: 0.1),
+            [0.949, 0.9247459, 0.89083493869], "sgd momentum")
     }
 
     @Test func sgdNesterov() {
@@ -54,14 +60,16 @@ import Testing
 
     @Test func adamWithL2() {
         // step 1: g = 0.5 + 0.1·1 = 0.6; the first Adam step is still lr·sign: p ≈ 0.9
-        expectSteps(TrainConfig(optimizer: .adam, lr: 0.1, weightDecay: 0.1),
-                    [0.9000000016666666, 0.8544413674617625, 0.8005694720858495], "adam + weight decay")
+        expectSteps(
+            TrainConfig(optimizer: .adam, lr: 0.1, weightDecay: 0.1),
+            [0.9000000016666666, 0.8544413674617625, 0.8005694720858495], "adam + weight decay")
     }
 
     @Test func adamW() {
         // step 1: p = 1·(1 − 0.1·0.1) = 0.99 first, then the Adam step of 0.1: 0.890000002
-        expectSteps(TrainConfig(optimizer: .adamw, lr: 0.1, weightDecay: 0.1),
-                    [0.890000002, 0.8544662986878463, 0.8118787219097756], "adamw")
+        expectSteps(
+            TrainConfig(optimizer: .adamw, lr: 0.1, weightDecay: 0.1),
+            [0.890000002, 0.8544662986878463, 0.8118787219097756], "adamw")
     }
 
     @Test func rmsprop() {
@@ -72,8 +80,9 @@ import Testing
     @Test func rmspropCenteredMomentumWeightDecay() {
         // step 1: g = 0.5 + 0.05 = 0.55, sq = 0.003025, ga = 0.0055, avg = √(sq − ga²) + ε,
         // buf = g/avg, p = 1 − 0.01·buf
-        expectSteps(TrainConfig(optimizer: .rmsprop, lr: 0.01, weightDecay: 0.05, momentum: 0.5, centered: true),
-                    [0.8994962368395484, 0.8843873873714573, 0.84879195231822], "rmsprop centered")
+        expectSteps(
+            TrainConfig(optimizer: .rmsprop, lr: 0.01, weightDecay: 0.05, momentum: 0.5, centered: true),
+            [0.8994962368395484, 0.8843873873714573, 0.84879195231822], "rmsprop centered")
     }
 
     @Test func powerIsExactForSmallExponents() {
@@ -84,14 +93,20 @@ import Testing
 
     @Test func schedules() {
         let base = TrainConfig(lr: 0.1, epochs: 4)
-        var step = base; step.schedule = .step; step.stepSize = 2; step.gamma = 0.5
+        var step = base
+        step.schedule = .step
+        step.stepSize = 2
+        step.gamma = 0.5
         #expect(learningRate(step, step: 0, epoch: 1, totalSteps: 40) == 0.1)
         #expect(learningRate(step, step: 0, epoch: 2, totalSteps: 40) == 0.05)
-        var cosine = base; cosine.schedule = .cosine; cosine.minLR = 0.01
+        var cosine = base
+        cosine.schedule = .cosine
+        cosine.minLR = 0.01
         #expect(learningRate(cosine, step: 0, epoch: 0, totalSteps: 40) == 0.1)
         #expect(abs(learningRate(cosine, step: 20, epoch: 2, totalSteps: 40) - 0.055) < 1e-15)
         #expect(abs(learningRate(cosine, step: 40, epoch: 4, totalSteps: 40) - 0.01) < 1e-15)
-        var warm = base; warm.warmupSteps = 4
+        var warm = base
+        warm.warmupSteps = 4
         #expect(learningRate(warm, step: 0, epoch: 0, totalSteps: 40) == 0.025)
         #expect(learningRate(warm, step: 3, epoch: 0, totalSteps: 40) == 0.1)
         #expect(learningRate(warm, step: 4, epoch: 0, totalSteps: 40) == 0.1)

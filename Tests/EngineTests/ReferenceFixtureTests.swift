@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The engine against an independent NumPy implementation (Fixtures/make_mlp_fixture.py,
@@ -25,8 +26,9 @@ import Testing
     }
 
     func makeModel(_ f: Fixture) -> MLP {
-        let model = MLP(config: ModelConfig(hidden: Array(f.sizes.dropFirst().dropLast()), activation: .tanh),
-                        inputDim: f.sizes[0], classes: f.sizes.last!, maxBatch: f.batch, path: .simd)
+        let model = MLP(
+            config: ModelConfig(hidden: Array(f.sizes.dropFirst().dropLast()), activation: .tanh),
+            inputDim: f.sizes[0], classes: f.sizes.last!, maxBatch: f.batch, path: .simd)
         for t in model.tensors { model.loadTorchLayout(t, f.params[t.name]!.map(Float.init), into: model.params) }
         for (i, v) in f.x.enumerated() { model.input[i] = Float(v) }
         return model

@@ -1,7 +1,8 @@
 import Determinism
 import Foundation
-import Vocabulary
 import Testing
+import Vocabulary
+
 @testable import Planner
 
 /// Every distribution's samples stay in its support, and each continuous one passes a
@@ -16,7 +17,8 @@ import Testing
 
     /// The KS statistic sup |F_n(x) − F(x)|.
     static func ks(_ xs: [Double], _ cdf: (Double) -> Double) -> Double {
-        let s = xs.sorted(), n = Double(s.count)
+        let s = xs.sorted()
+        let n = Double(s.count)
         var d = 0.0
         for (i, x) in s.enumerated() {
             let f = cdf(x)
@@ -70,11 +72,15 @@ import Testing
             #expect((x / 5).rounded() == x / 5 && x >= 0 && x <= 100)
         }
         for x in Self.draws(Distribution(kind: .qNormal, mu: 0, sigma: 3, q: 2), n: 2000) { #expect((x / 2).rounded() == x / 2) }
-        for x in Self.draws(Distribution(kind: .qLogNormal, mu: 1, sigma: 1, q: 0.5), n: 2000) { #expect(x >= 0 && (x * 2).rounded() == x * 2) }
+        for x in Self.draws(Distribution(kind: .qLogNormal, mu: 1, sigma: 1, q: 0.5), n: 2000) {
+            #expect(x >= 0 && (x * 2).rounded() == x * 2)
+        }
         for kind in [Distribution.Kind.uniform, .logUniformValues, .invLogUniformValues] {
             for x in Self.draws(Distribution(kind: kind, min: 0.5, max: 2), n: 2000) { #expect(x >= 0.5 && x <= 2, "\(kind)") }
         }
-        for x in Self.draws(Distribution(kind: .logUniform, min: -1, max: 1), n: 2000) { #expect(x >= exp(-1) * 0.999999 && x <= exp(1) * 1.000001) }
+        for x in Self.draws(Distribution(kind: .logUniform, min: -1, max: 1), n: 2000) {
+            #expect(x >= exp(-1) * 0.999999 && x <= exp(1) * 1.000001)
+        }
         for x in Self.draws(Distribution(kind: .logNormal), n: 2000) { #expect(x > 0) }
     }
 

@@ -1,5 +1,6 @@
 import Engine
 import Testing
+
 @testable import Planner
 
 @Suite struct ExperimentTests {
@@ -19,7 +20,10 @@ import Testing
         #expect(e.spec.train == TrainConfig())
         #expect(e.spec.model == ModelConfig())
         #expect(e.spec.checkpoint.best == "test_accuracy")
-        guard case .object(let train)? = e.spec.json["train"] else { Issue.record("no train"); return }
+        guard case .object(let train)? = e.spec.json["train"] else {
+            Issue.record("no train")
+            return
+        }
         #expect(train["lr"] == .number(0.001) && train["beta1"] == .number(0.9) && train["momentum"] == nil)
     }
 
@@ -39,21 +43,31 @@ import Testing
         let c = try hash("train: { lr: 0.1, epochs: 2, beta1: 0.9 }\nmodel: { hidden: [8] }\nname: other\n")
         #expect(a == b && b == c)
         #expect(try hash("train: { lr: 0.1, epochs: 3 }\nmodel: { hidden: [8] }\n") != a)
-        #expect(try Experiment.parse("train: { lr: 0.1 }", source: "e").spec.hash(datasetSHA256: "other") !=
-                Experiment.parse("train: { lr: 0.1 }", source: "e").spec.hash(datasetSHA256: "d"))
+        #expect(
+            try Experiment.parse("train: { lr: 0.1 }", source: "e").spec.hash(datasetSHA256: "other")
+                != Experiment.parse("train: { lr: 0.1 }", source: "e").spec.hash(datasetSHA256: "d"))
     }
 
     @Test func errorsNameFileLineColumnAndKey() {
         #expect(errors("train:\n  lr: fast\n") == ["e.yaml:2:7: train.lr: expected a number, found \"fast\""])
         #expect(errors("train: { lr: \"0.1\" }") == ["e.yaml:1:14: train.lr: expected a number, found \"0.1\""])
         #expect(errors("model: { hiden: [3] }") == ["e.yaml:1:10: model.hiden: unknown key; did you mean \"hidden\"?"])
-        #expect(errors("train: { optimizer: adamm }") == ["e.yaml:1:21: train.optimizer: unknown value \"adamm\"; expected one of: sgd, adam, adamw, rmsprop; did you mean \"adam\"?"])
-        #expect(errors("train: { optimizer: adam, momentum: 0.9 }") == ["e.yaml:1:27: train.momentum: only applies to sgd and rmsprop (optimizer is adam)"])
+        #expect(
+            errors("train: { optimizer: adamm }") == [
+                "e.yaml:1:21: train.optimizer: unknown value \"adamm\"; expected one of: sgd, adam, adamw, rmsprop; did you mean \"adam\"?"
+            ])
+        #expect(
+            errors("train: { optimizer: adam, momentum: 0.9 }") == [
+                "e.yaml:1:27: train.momentum: only applies to sgd and rmsprop (optimizer is adam)"
+            ])
         #expect(errors("train: { epochs: 2.5 }") == ["e.yaml:1:18: train.epochs: expected an integer, found \"2.5\""])
         #expect(errors("model: { dropout: 1.5 }") == ["e.yaml:1:19: model.dropout: 1.5 is out of range: must be in [0, 1)"])
         #expect(errors("train: [1, 2]") == ["e.yaml:1:8: train: expected a mapping of keys to values, found a list"])
-        #expect(errors("train: { lr: 0.1\n") .first?.hasPrefix("e.yaml:2:1: YAML syntax error") == true)
-        #expect(errors("checkpoint: { best: val_accuracy }") == ["e.yaml:1:21: checkpoint.best: \"val_accuracy\" is not a metric this run records; expected one of: train_loss, test_loss, test_accuracy (there is no validation set: set data.validation)"])
+        #expect(errors("train: { lr: 0.1\n").first?.hasPrefix("e.yaml:2:1: YAML syntax error") == true)
+        #expect(
+            errors("checkpoint: { best: val_accuracy }") == [
+                "e.yaml:1:21: checkpoint.best: \"val_accuracy\" is not a metric this run records; expected one of: train_loss, test_loss, test_accuracy (there is no validation set: set data.validation)"
+            ])
     }
 
     @Test func everyErrorIsReportedAtOnce() {
@@ -62,11 +76,15 @@ import Testing
     }
 
     @Test func overridesSetAndReportByArgument() throws {
-        let e = try Experiment.parse("train: { lr: 0.1 }", source: "e.yaml", overrides: ["train.lr=0.01", "model.hidden=[4,2]", "data.validation=10"])
+        let e = try Experiment.parse(
+            "train: { lr: 0.1 }", source: "e.yaml", overrides: ["train.lr=0.01", "model.hidden=[4,2]", "data.validation=10"])
         #expect(e.spec.train.lr == 0.01 && e.spec.model.hidden == [4, 2] && e.spec.data.validation == 10)
         #expect(errors("", overrides: ["train.lr=fast"]) == ["--set train.lr=fast: train.lr: expected a number, found \"fast\""])
         #expect(errors("", overrides: ["lr"]) == ["--set lr: expected key=value, e.g. --set train.lr=0.01"])
-        #expect(errors("train: { lr: 0.1 }", overrides: ["train.lr.x=1"]) == ["--set train.lr.x=1: train.lr.x: train.lr is not a mapping, so it has no key \"x\""])
+        #expect(
+            errors("train: { lr: 0.1 }", overrides: ["train.lr.x=1"]) == [
+                "--set train.lr.x=1: train.lr.x: train.lr is not a mapping, so it has no key \"x\""
+            ])
     }
 }
 

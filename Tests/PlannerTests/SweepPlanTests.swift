@@ -1,12 +1,14 @@
-import TestSupport
 import Determinism
 import Foundation
+import TestSupport
 import Testing
+
 @testable import Planner
 
 @Suite struct SweepPlanTests {
     @Test func gridCountIsTheProductInOdometerOrder() throws {
-        let plan = try planSweep("""
+        let plan = try planSweep(
+            """
             experiment: e.yaml
             method: grid
             parameters:
@@ -30,7 +32,8 @@ import Testing
 
     @Test func parameterOrderAndNestingDoNotChangeHashes() throws {
         let a = try planSweep("experiment: e.yaml\nparameters:\n  train.lr: { values: [0.1, 0.2] }\n  model.hidden: { values: [[3]] }\n")
-        let b = try planSweep("""
+        let b = try planSweep(
+            """
             parameters:
               model:
                 parameters:
@@ -42,7 +45,8 @@ import Testing
     }
 
     @Test func randomPlansAreReproducibleAndSeeded() throws {
-        let sweep = { (seed: Int) in """
+        let sweep = { (seed: Int) in
+            """
             experiment: e.yaml
             method: random
             run_cap: 20
@@ -51,8 +55,11 @@ import Testing
               train.lr: { distribution: log_uniform_values, min: 0.0001, max: 0.1 }
               model.activation: { values: [relu, tanh] }
               train.batch_size: { distribution: int_uniform, min: 4, max: 64 }
-            """ }
-        let a = try planSweep(sweep(1)), b = try planSweep(sweep(1)), c = try planSweep(sweep(2))
+            """
+        }
+        let a = try planSweep(sweep(1))
+        let b = try planSweep(sweep(1))
+        let c = try planSweep(sweep(2))
         #expect(a.runs.count == 20)
         #expect(a.runs.map(\.hash) == b.runs.map(\.hash))
         #expect(a.runs.map(\.hash) != c.runs.map(\.hash))
@@ -65,26 +72,37 @@ import Testing
 
     @Test func randomSearchRefusesATooSmallSpace() {
         let errors = planErrors("experiment: e.yaml\nmethod: random\nrun_cap: 5\nparameters:\n  train.seed: { values: [0, 1] }\n")
-        #expect(errors == ["DIR/s.yaml: run_cap: asks for 5 distinct runs, but the parameters allow at most 2; lower run_cap or widen the search"])
+        #expect(
+            errors == [
+                "DIR/s.yaml: run_cap: asks for 5 distinct runs, but the parameters allow at most 2; lower run_cap or widen the search"
+            ])
     }
 
     @Test func maxRunsIsCheckedBeforeBuilding() {
         let values = "[" + (0..<1000).map(String.init).joined(separator: ",") + "]"
-        let sweep = "experiment: e.yaml\nparameters:\n  train.seed: { values: \(values) }\n  data.split_seed: { values: \(values) }\n  train.log_every: { distribution: int_uniform, min: 1, max: 1000 }\n"
+        let sweep =
+            "experiment: e.yaml\nparameters:\n  train.seed: { values: \(values) }\n  data.split_seed: { values: \(values) }\n  train.log_every: { distribution: int_uniform, min: 1, max: 1000 }\n"
         let start = ContinuousClock.now
         let errors = planErrors(sweep)
         #expect(ContinuousClock.now - start < .seconds(5))
-        #expect(errors == ["the grid has 1,000,000,000 points (an upper bound: duplicates collapse), more than the limit of 10000 runs (--max-runs)"])
+        #expect(
+            errors == [
+                "the grid has 1,000,000,000 points (an upper bound: duplicates collapse), more than the limit of 10000 runs (--max-runs)"
+            ])
     }
 
     @Test func gridCountWithoutMaterialising() throws {
-        let dir = try scratch(["s.yaml": "experiment: e.yaml\nparameters:\n  a: { distribution: int_uniform, min: 1, max: 1000 }\n  b: { distribution: int_uniform, min: 1, max: 1000 }\n  c: { distribution: int_uniform, min: 1, max: 1000 }\n"])
+        let dir = try scratch([
+            "s.yaml":
+                "experiment: e.yaml\nparameters:\n  a: { distribution: int_uniform, min: 1, max: 1000 }\n  b: { distribution: int_uniform, min: 1, max: 1000 }\n  c: { distribution: int_uniform, min: 1, max: 1000 }\n"
+        ])
         #expect(try Planner.gridCount(file: "\(dir)/s.yaml") == 1e9)
     }
 
     @Test func overridesSweepAndCombineWithTheSweepFile() throws {
-        let plan = try planSweep("experiment: e.yaml\nparameters:\n  train.lr: { values: [0.1, 0.2] }\n",
-                                 overrides: ["train.seed=range(0,3)", "train.lr=0.5", "model.activation=choice(relu,'tanh')"])
+        let plan = try planSweep(
+            "experiment: e.yaml\nparameters:\n  train.lr: { values: [0.1, 0.2] }\n",
+            overrides: ["train.seed=range(0,3)", "train.lr=0.5", "model.activation=choice(relu,'tanh')"])
         #expect(plan.runs.count == 6)
         #expect(Set(plan.runs.map(\.spec.train.lr)) == [0.5])
         #expect(Set(plan.runs.map(\.spec.train.seed)) == [0, 1, 2])
@@ -102,7 +120,8 @@ import Testing
     }
 
     @Test func wandbOnlyKeysWarn() throws {
-        let plan = try planSweep("""
+        let plan = try planSweep(
+            """
             program: train.py
             command: [python, train.py]
             project: p

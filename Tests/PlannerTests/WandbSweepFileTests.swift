@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Planner
 
 /// Sweep files as people write them for Weights & Biases plan unchanged (apart from the

@@ -1,19 +1,27 @@
 import Codecs
 import Determinism
 import Foundation
-import Vocabulary
-import Testing
-@testable import Scheduler
 import TestSupport
+import Testing
 import Tracker
+import Vocabulary
+
+@testable import Scheduler
 
 /// A second executor, in the test: its "processes" are scripted. Each writes its run's event
 /// log directly and then exits with the scripted status, or hangs until cancelled. The
 /// scheduler cannot tell: it sees only the seam.
 final class ScriptedExecutor: Executor {
-    enum Script { case complete, diverge, fail(Int32), failOnce, hang }
+    enum Script {
+        case complete, diverge
+        case fail(Int32)
+        case failOnce, hang
+    }
 
-    struct Handle { let hash: String; let attempt: Int }
+    struct Handle {
+        let hash: String
+        let attempt: Int
+    }
 
     let tracker: Tracker
     var scripts: [String: Script]
@@ -28,7 +36,8 @@ final class ScriptedExecutor: Executor {
 
     func start(arguments: [String], logPath: String) throws -> Handle {
         #expect(arguments.first == "exec")
-        let hash = arguments[1], attempt = Int(arguments[3])!
+        let hash = arguments[1]
+        let attempt = Int(arguments[3])!
         started.append((hash, attempt))
         tries[hash, default: 0] += 1
         cancelled[hash] = nil  // a new process
@@ -58,7 +67,10 @@ final class ScriptedExecutor: Executor {
             write(handle.hash, [start])
             return .exited(code)
         case .failOnce:
-            if tries[handle.hash] == 1 { write(handle.hash, [start]); return .signaled(SIGKILL) }
+            if tries[handle.hash] == 1 {
+                write(handle.hash, [start])
+                return .signaled(SIGKILL)
+            }
             write(handle.hash, [start, metrics, .end(.init(status: .completed, time: 2))])
             return .exited(0)
         case .hang:
@@ -73,7 +85,8 @@ final class ScriptedExecutor: Executor {
 
 @Suite struct ExecutorSeamTests {
     func store(_ n: Int) throws -> (Tracker, [String]) {
-        let t = try Tracker(directory: FileManager.default.temporaryDirectory.appendingPathComponent("cairn-sched-\(UUID().uuidString)").path)
+        let t = try Tracker(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("cairn-sched-\(UUID().uuidString)").path)
         let runs = (0..<n).map { i in
             TestRun(hash: sha256Hex([Array("seam \(i)".utf8)]), name: "r\(i)", canonicalSpec: "{}", params: [:])
         }
@@ -84,7 +97,8 @@ final class ScriptedExecutor: Executor {
 
     @Test func outcomesRetriesAndTimeoutsThroughTheSeam() throws {
         let (t, h) = try store(5)
-        let executor = ScriptedExecutor(tracker: t, scripts: [h[0]: .complete, h[1]: .diverge, h[2]: .fail(3), h[3]: .failOnce, h[4]: .hang])
+        let executor = ScriptedExecutor(
+            tracker: t, scripts: [h[0]: .complete, h[1]: .diverge, h[2]: .fail(3), h[3]: .failOnce, h[4]: .hang])
         var options = Scheduler<ScriptedExecutor>.Options(workers: 2, retries: 1, timeout: 0.05, execArguments: ["--store", t.directory])
         options.grace = 0.05
         var events: [String] = []
@@ -121,7 +135,10 @@ final class ScriptedExecutor: Executor {
         options.grace = 0.01
         var first = true
         let outcome = try Scheduler(tracker: t, executor: executor, options: options, interrupt: interrupt).run(h) { e in
-            if case .started = e, first { first = false; interrupt.raise() }
+            if case .started = e, first {
+                first = false
+                interrupt.raise()
+            }
         }
         #expect(outcome.wasInterrupted && outcome.interrupted == 4 && outcome.completed == 0)
         #expect(executor.started.count == 1)

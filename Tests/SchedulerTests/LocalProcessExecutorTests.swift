@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Scheduler
 
 /// The local executor against real processes: its wait sleeps until a process ends (not until
@@ -12,7 +13,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: log) }
         let slow = try executor.start(arguments: ["-c", "sleep 0.3; exit 3"], logPath: log)
         let long = try executor.start(arguments: ["-c", "sleep 60"], logPath: log)
-        defer { executor.cancel(long, force: true); _ = executor.poll(long) }
+        defer {
+            executor.cancel(long, force: true)
+            _ = executor.poll(long)
+        }
         #expect(executor.poll(slow) == nil)
         let started = Date()
         var ended: ProcessExit?

@@ -2,7 +2,11 @@ import Foundation
 
 /// The built `cairn`, started as a user would start it, from the package root.
 public enum CairnProcess {
-    public struct Result: Sendable { public let status: Int32; public let stdout: String; public let stderr: String }
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
 
     public static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -10,7 +14,8 @@ public enum CairnProcess {
 
     public static var executable: URL {
         get throws {
-            let dir = Bundle.main.bundleURL.hasDirectoryPath && Bundle.main.bundleURL.pathExtension == "xctest"
+            let dir =
+                Bundle.main.bundleURL.hasDirectoryPath && Bundle.main.bundleURL.pathExtension == "xctest"
                 ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
             for candidate in [dir.appendingPathComponent("cairn"), packageRoot.appendingPathComponent(".build/debug/cairn")]
             where FileManager.default.isExecutableFile(atPath: candidate.path) {
@@ -45,8 +50,9 @@ public enum CairnProcess {
         let err: URL
         public func finish() throws -> Result {
             process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                          stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+            return Result(
+                status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
         }
     }
 
@@ -60,7 +66,8 @@ public enum CairnProcess {
         p.environment = env
         // Output goes to files, not pipes: nothing can block on a full pipe.
         let dir = try temporaryDirectory()
-        let out = URL(fileURLWithPath: "\(dir)/stdout"), err = URL(fileURLWithPath: "\(dir)/stderr")
+        let out = URL(fileURLWithPath: "\(dir)/stdout")
+        let err = URL(fileURLWithPath: "\(dir)/stderr")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: out)

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import TestSupport
 import Testing
+
 @testable import Tracker
 
 @Suite struct FilterTests {
@@ -15,8 +16,12 @@ import Testing
         }
         try t.record(sweep: nil, runs: runs)
         for (k, r) in runs.enumerated() {
-            try append(t, r.hash, [epochMetrics(1, ["val_accuracy": 0.5 + Double(k) * 0.05, "val_loss": 1.0 - Double(k) * 0.1]),
-                                          .end(.init(status: k == 7 ? .failed : .completed, time: 1))])
+            try append(
+                t, r.hash,
+                [
+                    epochMetrics(1, ["val_accuracy": 0.5 + Double(k) * 0.05, "val_loss": 1.0 - Double(k) * 0.1]),
+                    .end(.init(status: k == 7 ? .failed : .completed, time: 1)),
+                ])
         }
         try t.ingestAll()
         return t
@@ -44,10 +49,16 @@ import Testing
         ("lr < 0.01 and", "--where: expected a comparison such as train.lr < 0.01 at column 14\n  lr < 0.01 and\n               ^"),
         ("lr 0.01", "--where: unexpected \"0.01\": expected a comparison (=, !=, <, <=, >, >=) at column 4\n  lr 0.01\n     ^"),
         ("(lr < 1", "--where: missing \")\" at column 8\n  (lr < 1\n         ^"),
-        ("optimizer = adam", "--where: \"adam\" is not a value: quote strings, as in optimizer = \"adam\" at column 13\n  optimizer = adam\n              ^"),
+        (
+            "optimizer = adam",
+            "--where: \"adam\" is not a value: quote strings, as in optimizer = \"adam\" at column 13\n  optimizer = adam\n              ^"
+        ),
         ("lr = \"abc", "--where: unterminated string at column 6\n  lr = \"abc\n       ^"),
         ("lr = 1; DROP TABLE runs", "--where: unexpected character \";\" at column 7\n  lr = 1; DROP TABLE runs\n        ^"),
-        ("lr = 1 DROP TABLE run", "--where: unexpected \"DROP\": expected and, or, or the end at column 8\n  lr = 1 DROP TABLE run\n         ^"),
+        (
+            "lr = 1 DROP TABLE run",
+            "--where: unexpected \"DROP\": expected and, or, or the end at column 8\n  lr = 1 DROP TABLE run\n         ^"
+        ),
         ("lr => 1", "--where: unexpected \">\": expected a value at column 5\n  lr => 1\n      ^"),
         ("", "--where: expected a comparison such as train.lr < 0.01 at column 1\n  \n  ^"),
     ])
@@ -61,13 +72,19 @@ import Testing
         #expect(try names(t, RunQuery(filter: "optimizer = 'x\" OR 1=1 --'")) == [])
         #expect(try t.runs().count == 8, "the run table is intact")
         #expect { try t.runs(RunQuery(filter: "lr = 1; DROP TABLE run")) } throws: { $0 is Filter.ParseError }
-        #expect { try t.runs(RunQuery(filter: "sqlite_master = 1")) } throws: { "\($0)".contains("no param or metric is called \"sqlite_master\"") }
+        #expect { try t.runs(RunQuery(filter: "sqlite_master = 1")) } throws: {
+            "\($0)".contains("no param or metric is called \"sqlite_master\"")
+        }
         #expect(try t.runs().count == 8)
     }
 
     @Test func unknownAndAmbiguousNames() throws {
         let t = try Self.store()
-        #expect { try t.runs(RunQuery(filter: "learning_rate < 1")) } throws: { "\($0)".hasPrefix("--where: no param or metric is called \"learning_rate\"; known: ") }
-        #expect { try t.runs(RunQuery(filter: "val_accuracy = \"high\"")) } throws: { "\($0)" == "--where: metric val_accuracy is compared with a number" }
+        #expect { try t.runs(RunQuery(filter: "learning_rate < 1")) } throws: {
+            "\($0)".hasPrefix("--where: no param or metric is called \"learning_rate\"; known: ")
+        }
+        #expect { try t.runs(RunQuery(filter: "val_accuracy = \"high\"")) } throws: {
+            "\($0)" == "--where: metric val_accuracy is compared with a number"
+        }
     }
 }

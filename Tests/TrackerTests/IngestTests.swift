@@ -1,27 +1,37 @@
-import TestSupport
 import Determinism
 import Foundation
-import Vocabulary
 import GRDB
+import TestSupport
 import Testing
+import Vocabulary
+
 @testable import Tracker
 
 @Suite struct IngestTests {
     @Test func recordsRoundTrip() throws {
         let t = try freshStore()
-        let runs = try t.record(sweep: SweepRecord(hash: "s1", source: "sweeps/x.yaml", definition: "{}", metric: "val_accuracy", goal: "maximize"),
-                                runs: [planned(1), planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32])])
+        let runs = try t.record(
+            sweep: SweepRecord(hash: "s1", source: "sweeps/x.yaml", definition: "{}", metric: "val_accuracy", goal: "maximize"),
+            runs: [planned(1), planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32])])
         #expect(runs.count == 2 && runs.allSatisfy { $0.id != nil && $0.status == .planned })
         let back = try t.runs(RunQuery(sweep: "s1"))
         // SQLite keeps dates to the millisecond: compare them so, and every other field exactly.
-        func timeless(_ r: RunRecord) -> RunRecord { var r = r; r.createdAt = Date(timeIntervalSince1970: 0); return r }
+        func timeless(_ r: RunRecord) -> RunRecord {
+            var r = r
+            r.createdAt = Date(timeIntervalSince1970: 0)
+            return r
+        }
         #expect(back.map { timeless($0.record) } == runs.map(timeless))
         #expect(zip(back, runs).allSatisfy { abs($0.record.createdAt.timeIntervalSince($1.createdAt)) < 0.001 })
         #expect(back[1].params == planned(2, lr: 0.1, optimizer: "sgd", hidden: [64, 32]).params)
         #expect(try t.sweep("s").metric == "val_accuracy")
         // Recording the same runs again (a cached sweep) adds nothing and keeps their state.
-        try t.update(run: runs[0].hash) { $0.status = .completed; $0.exitCode = 0 }
-        let again = try t.record(sweep: SweepRecord(hash: "s2", source: "other", definition: "{}", metric: nil, goal: nil), runs: [planned(1)])
+        try t.update(run: runs[0].hash) {
+            $0.status = .completed
+            $0.exitCode = 0
+        }
+        let again = try t.record(
+            sweep: SweepRecord(hash: "s2", source: "other", definition: "{}", metric: nil, goal: nil), runs: [planned(1)])
         #expect(again[0].status == .completed && again[0].id == runs[0].id)
         #expect(try t.runs(RunQuery(sweep: "s2")).count == 1)
         #expect(try t.runs().count == 2)
@@ -33,19 +43,25 @@ import Testing
         try t.record(sweep: nil, runs: [run])
         let hash = run.hash
         let prov = Provenance(cairnVersion: "0.1", numericsVersion: 2, gitCommit: nil, host: "h", cpu: "c", os: "o", swiftVersion: "6")
-        try append(t, hash, [.start(.init(attempt: 1, time: 100, provenance: prov)),
-                             .metrics(.init(scope: .step, step: 5, epoch: 1, kind: .model, values: ["train_loss": 2.0])),
-                             epochMetrics(1, ["train_loss": 1.5, "val_accuracy": 0.5]),
-                             epochMetrics(2, ["train_loss": 1.0, "val_accuracy": 0.7]),
-                             .metrics(.init(scope: .epoch, step: 20, epoch: 2, kind: .machine, values: ["epoch_seconds": 3.5])),
-                             epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
-                             .end(.init(status: .completed, time: 200))])
+        try append(
+            t, hash,
+            [
+                .start(.init(attempt: 1, time: 100, provenance: prov)),
+                .metrics(.init(scope: .step, step: 5, epoch: 1, kind: .model, values: ["train_loss": 2.0])),
+                epochMetrics(1, ["train_loss": 1.5, "val_accuracy": 0.5]),
+                epochMetrics(2, ["train_loss": 1.0, "val_accuracy": 0.7]),
+                .metrics(.init(scope: .epoch, step: 20, epoch: 2, kind: .machine, values: ["epoch_seconds": 3.5])),
+                epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
+                .end(.init(status: .completed, time: 200)),
+            ])
         let first = try t.ingest(run: hash)
         #expect(first.events == 7 && first.points == 8 && first.status == .completed)
         let row = try #require(try t.runs().first)
         #expect(row.record.status == .completed && row.record.attempts == 1)
         // The final value is the last epoch's; min and max span the epoch points only.
-        #expect(row.summaries["train_loss"] == SummaryRecord(runId: row.record.id!, key: "train_loss", kind: .model, final: 1.2, finalStep: 30, min: 1.0, max: 1.5))
+        #expect(
+            row.summaries["train_loss"]
+                == SummaryRecord(runId: row.record.id!, key: "train_loss", kind: .model, final: 1.2, finalStep: 30, min: 1.0, max: 1.5))
         #expect(row.summaries["val_accuracy"]?.best(.maximize) == 0.7)
         #expect(row.summaries["epoch_seconds"]?.kind == .machine)
         #expect(try t.provenance(run: hash)?.host == "h")
@@ -74,7 +90,8 @@ import Testing
             epochMetrics(3, ["train_loss": 1.2, "val_accuracy": 0.6]),
             .end(.init(status: .completed, time: 200)),
         ]
-        let whole = try freshStore(), followed = try freshStore()
+        let whole = try freshStore()
+        let followed = try freshStore()
         let hash = planned(1).hash
         try whole.record(sweep: nil, runs: [planned(1)])
         try followed.record(sweep: nil, runs: [planned(1)])
@@ -84,7 +101,8 @@ import Testing
             try append(followed, hash, [event])
             try followed.ingest(run: hash)
         }
-        let a = try #require(try whole.runs().first), b = try #require(try followed.runs().first)
+        let a = try #require(try whole.runs().first)
+        let b = try #require(try followed.runs().first)
         #expect(a.summaries == b.summaries)
         #expect(try whole.history(runs: [hash]) == followed.history(runs: [hash]))
         // What the summaries say: epoch points win over step points for train_loss, whatever
@@ -140,10 +158,11 @@ import Testing
         let old = try DatabaseQueue(path: "\(dir)/cairn.sqlite")
         try Schema.migrator.migrate(old, upTo: Schema.migrator.migrations[0])
         try old.write { db in
-            try db.execute(sql: """
-                INSERT INTO run (hash, name, status, config, numericsVersion, datasetSHA256, createdAt)
-                VALUES ('ab12', 'old', 'completed', '{}', 2, 'd', '2026-01-01 00:00:00')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO run (hash, name, status, config, numericsVersion, datasetSHA256, createdAt)
+                    VALUES ('ab12', 'old', 'completed', '{}', 2, 'd', '2026-01-01 00:00:00')
+                    """)
         }
         try old.close()
         let t = try Tracker(directory: dir)
@@ -173,14 +192,20 @@ import Testing
         try t.record(sweep: SweepRecord(hash: "s", source: "s", definition: "{}", metric: nil, goal: nil), runs: [planned(1), planned(2)])
         let object = try t.objects.put([1, 2, 3]).hash
         for p in [planned(1), planned(2)] {
-            try append(t, p.hash, [epochMetrics(1, ["val_loss": 0.5]),
-                                          .checkpoint(.init(object: object, step: 10, epoch: 1, kinds: [.final], rawSize: 3, storedSize: 1))])
+            try append(
+                t, p.hash,
+                [
+                    epochMetrics(1, ["val_loss": 0.5]),
+                    .checkpoint(.init(object: object, step: 10, epoch: 1, kinds: [.final], rawSize: 3, storedSize: 1)),
+                ])
         }
         try t.ingestAll()
         try t.remove(runs: [planned(1).hash])
         #expect(try t.runs().map(\.record.hash) == [planned(2).hash])
         let counts = try t.db.read { db in
-            try ["point", "series", "param", "summary", "checkpoint", "sweepRun"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
+            try ["point", "series", "param", "summary", "checkpoint", "sweepRun"].map {
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1
+            }
         }
         #expect(counts == [1, 1, 4, 1, 1, 1])
         let stillOK = try t.verify().ok

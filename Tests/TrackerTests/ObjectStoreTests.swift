@@ -1,8 +1,9 @@
-import TestSupport
 import Codecs
 import Foundation
-import Vocabulary
+import TestSupport
 import Testing
+import Vocabulary
+
 @testable import Tracker
 
 @Suite struct ObjectStoreTests {
@@ -26,7 +27,8 @@ import Testing
         let t = try freshStore()
         let (hash, _) = try t.objects.put(Array(repeating: 7, count: 10_000) + Array(0..<200))
         try t.record(sweep: nil, runs: [planned(1)])
-        try append(t, planned(1).hash, [.checkpoint(.init(object: hash, step: 1, epoch: 1, kinds: [.final], rawSize: 10_200, storedSize: 1))])
+        try append(
+            t, planned(1).hash, [.checkpoint(.init(object: hash, step: 1, epoch: 1, kinds: [.final], rawSize: 10_200, storedSize: 1))])
         try t.ingest(run: planned(1).hash)
         #expect(try t.verify().ok)
         let path = t.objects.path(hash)

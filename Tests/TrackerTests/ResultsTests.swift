@@ -3,8 +3,9 @@ import Determinism
 import Foundation
 import TestSupport
 import Testing
-@testable import Tracker
 import Vocabulary
+
+@testable import Tracker
 
 /// The read side's results as a module, without the command-line tool: seed groups, export
 /// and run diffs, on a store written by hand.
@@ -14,15 +15,24 @@ struct ResultsTests {
         let t = try freshStore()
         let runs = [(0.1, 0, [0.5, 0.7]), (0.1, 1, [0.5, 0.9]), (0.01, 0, [0.4, 0.6]), (0.01, 1, [0.4, 0.6])].enumerated().map { i, r in
             let params: [String: JSONValue] = ["train.lr": .number(r.0), "train.seed": .number(Double(r.1)), "name": "a, \"b\""]
-            return (TestRun(hash: sha256Hex([Array("result \(i)".utf8)]), name: "r\(i)", canonicalSpec: JSONValue.object(params).canonical,
-                            params: params), r.2)
+            return (
+                TestRun(
+                    hash: sha256Hex([Array("result \(i)".utf8)]), name: "r\(i)", canonicalSpec: JSONValue.object(params).canonical,
+                    params: params), r.2
+            )
         }
         try t.record(sweep: nil, runs: runs.map(\.0))
         for (run, values) in runs {
-            try append(t, run.hash, values.enumerated().map { e, v in epochMetrics(e + 1, ["val_accuracy": v]) }
-                           + [.checkpoint(.init(object: String(repeating: values == [0.4, 0.6] ? "c" : run.hash.prefix(1).description, count: 64),
-                                                step: 20, epoch: 2, kinds: [.final], rawSize: 1, storedSize: 1)),
-                              .end(.init(status: .completed, time: 1))])
+            try append(
+                t, run.hash,
+                values.enumerated().map { e, v in epochMetrics(e + 1, ["val_accuracy": v]) }
+                    + [
+                        .checkpoint(
+                            .init(
+                                object: String(repeating: values == [0.4, 0.6] ? "c" : run.hash.prefix(1).description, count: 64),
+                                step: 20, epoch: 2, kinds: [.final], rawSize: 1, storedSize: 1)),
+                        .end(.init(status: .completed, time: 1)),
+                    ])
         }
         try t.ingest(runs: runs.map(\.0.hash))
         return (t, runs.map(\.0.hash))
@@ -64,7 +74,9 @@ struct ResultsTests {
 
     @Test func modelHistoriesCompareBitForBit() throws {
         let (t, h) = try Self.store()
-        let a = try t.modelHistory(run: h[2]), b = try t.modelHistory(run: h[3]), c = try t.modelHistory(run: h[0])
+        let a = try t.modelHistory(run: h[2])
+        let b = try t.modelHistory(run: h[3])
+        let c = try t.modelHistory(run: h[0])
         #expect(ModelHistory.firstDifference(a, b) == .identical(points: 2))
         #expect(ModelHistory.firstDifference(a, c) == .differs(key: "val_accuracy", scope: .epoch, step: 10, a: 0.4, b: 0.5))
     }

@@ -36,43 +36,59 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-            let tracker = try store.open()
-            guard !runs.isEmpty || sweep != nil else { throw CLIError("name runs to compare, or --sweep S") }
-            let rows = try tracker.runs(sweep.map { RunQuery(sweep: $0) } ?? RunQuery(hashes: try runs.map { try tracker.resolve($0) }))
-            let metrics = metric.isEmpty
-                ? ["val_accuracy", "val_loss", "test_accuracy", "test_loss"].filter { m in rows.contains { $0.summaries[m] != nil } } : metric
-            if aggregate != nil {
-                let groups = SeedGroup.group(rows)
-                if format == .json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
-                let (header, cells) = SeedGroupTable.table(groups, metrics: metrics)
-                Self.print(header: header, cells: cells, format: format)
-                if format == .table { Terminal.line(SeedGroupTable.caption(groups, runs: rows.count)) }
-                return
-            }
-            let keys = JSONValue.varyingKeys(rows.map(\.params))
-            let header = ["run"] + keys + metrics.flatMap { [$0, "\($0).best"] }
-            let cells = rows.map { r in
-                [String(r.record.hash.prefix(12))] + keys.map { r.params[$0].map(Table.cell) ?? "" }
-                    + metrics.flatMap { m -> [String] in
-                        let s = r.summaries[m]
-                        return [s?.final.map { JSONValue.ecmaScriptString($0) } ?? "", s?.best.map { JSONValue.ecmaScriptString($0) } ?? ""]
-                    }
-            }
+        let tracker = try store.open()
+        guard !runs.isEmpty || sweep != nil else { throw CLIError("name runs to compare, or --sweep S") }
+        let rows = try tracker.runs(sweep.map { RunQuery(sweep: $0) } ?? RunQuery(hashes: try runs.map { try tracker.resolve($0) }))
+        let metrics =
+            metric.isEmpty
+            ? ["val_accuracy", "val_loss", "test_accuracy", "test_loss"].filter { m in rows.contains { $0.summaries[m] != nil } } : metric
+        if aggregate != nil {
+            let groups = SeedGroup.group(rows)
             if format == .json {
-                Terminal.line(JSONValue.array(rows.map { r in
-                    ["hash": .string(r.record.hash), "params": .object(r.params.filter { keys.contains($0.key) }),
-                     "metrics": .object(Dictionary(uniqueKeysWithValues: metrics.map { m in
-                         (m, ["final": r.summaries[m]?.final.map(JSONValue.number) ?? .null,
-                              "best": r.summaries[m]?.best.map(JSONValue.number) ?? .null])
-                     }))]
-                }).canonical)
+                Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical)
                 return
             }
+            let (header, cells) = SeedGroupTable.table(groups, metrics: metrics)
             Self.print(header: header, cells: cells, format: format)
-            if format == .table && !noChart, let charted = chart ?? metrics.first {
-                Terminal.line("")
-                Terminal.line(try Self.chart(charted, of: rows, keys: keys, tracker: tracker).joined(separator: "\n"))
-            }
+            if format == .table { Terminal.line(SeedGroupTable.caption(groups, runs: rows.count)) }
+            return
+        }
+        let keys = JSONValue.varyingKeys(rows.map(\.params))
+        let header = ["run"] + keys + metrics.flatMap { [$0, "\($0).best"] }
+        let cells = rows.map { r in
+            [String(r.record.hash.prefix(12))] + keys.map { r.params[$0].map(Table.cell) ?? "" }
+                + metrics.flatMap { m -> [String] in
+                    let s = r.summaries[m]
+                    return [s?.final.map { JSONValue.ecmaScriptString($0) } ?? "", s?.best.map { JSONValue.ecmaScriptString($0) } ?? ""]
+                }
+        }
+        if format == .json {
+            Terminal.line(
+                JSONValue.array(
+                    rows.map { r in
+                        [
+                            "hash": .string(r.record.hash), "params": .object(r.params.filter { keys.contains($0.key) }),
+                            "metrics": .object(
+                                Dictionary(
+                                    uniqueKeysWithValues: metrics.map { m in
+                                        (
+                                            m,
+                                            [
+                                                "final": r.summaries[m]?.final.map(JSONValue.number) ?? .null,
+                                                "best": r.summaries[m]?.best.map(JSONValue.number) ?? .null,
+                                            ]
+                                        )
+                                    })),
+                        ]
+                    }
+                ).canonical)
+            return
+        }
+        Self.print(header: header, cells: cells, format: format)
+        if format == .table && !noChart, let charted = chart ?? metrics.first {
+            Terminal.line("")
+            Terminal.line(try Self.chart(charted, of: rows, keys: keys, tracker: tracker).joined(separator: "\n"))
+        }
     }
 
     static func print(header: [String], cells: [[String]], format: Format) {
@@ -90,7 +106,9 @@ struct CompareCommand: ParsableCommand {
         var picked = rows
         var title = metric
         if rows.count > limit {
-            let ranked = rows.compactMap { r in r.summaries[metric]?.final.map { (row: r, key: maximize ? -$0 : $0) } }.sorted { $0.key < $1.key }
+            let ranked = rows.compactMap { r in r.summaries[metric]?.final.map { (row: r, key: maximize ? -$0 : $0) } }.sorted {
+                $0.key < $1.key
+            }
             picked = ranked.prefix(limit).map(\.row)
             title += "  (the \(picked.count) best of \(rows.count) runs)"
         }
@@ -99,10 +117,13 @@ struct CompareCommand: ParsableCommand {
         let series = picked.map { r in
             let points = (history[r.record.hash]?[metric] ?? []).filter { $0.scope == (byEpoch ? .epoch : .step) }
                 .compactMap { p in p.value.map { (x: Double(byEpoch ? p.epoch : p.step), y: $0) } }
-            let label = ([String(r.record.hash.prefix(12))] + keys.map { k in "\(k.split(separator: ".").last!)=\(r.params[k].map(Table.cell) ?? "-")" })
+            let label =
+                ([String(r.record.hash.prefix(12))]
+                + keys.map { k in "\(k.split(separator: ".").last!)=\(r.params[k].map(Table.cell) ?? "-")" })
                 .joined(separator: "  ")
             return Chart.Series(label: label, points: points)
         }
-        return Chart.render(title: title, xLabel: byEpoch ? "epoch" : "step", series: series, width: min(Terminal.width, 100), color: Terminal.colorsWanted)
+        return Chart.render(
+            title: title, xLabel: byEpoch ? "epoch" : "step", series: series, width: min(Terminal.width, 100), color: Terminal.colorsWanted)
     }
 }

@@ -25,10 +25,15 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "Runs to export (hashes or unique prefixes); default: all, or those --sweep and --where select.")
     var runs: [String] = []
     @OptionGroup var store: StoreOptions
-    @Option(help: "csv or json: one row per run with params and each metric's final, min and max; jsonl: one line per run with every metric point.")
+    @Option(
+        help:
+            "csv or json: one row per run with params and each metric's final, min and max; jsonl: one line per run with every metric point."
+    )
     var format: Format = .csv
     @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
-    @Option(name: .customLong("where"), help: ArgumentHelp("Only runs matching this filter, e.g. 'train.lr < 0.01 and val_accuracy > 0.9'.", valueName: "expr"))
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp("Only runs matching this filter, e.g. 'train.lr < 0.01 and val_accuracy > 0.9'.", valueName: "expr"))
     var filter: String?
     @Option(help: "Group runs that differ only in their seeds: n, mean and std of each metric's final value (csv, json).")
     var aggregate: Aggregation?
@@ -42,7 +47,9 @@ struct ExportCommand: ParsableCommand {
             guard aggregate == nil else { throw CLIError("--aggregate does not apply to a bundle: it moves runs as they are") }
             let bytes = try tracker.exportBundle(runs: rows.map(\.record.hash))
             do { try writeAtomically(bytes, to: bundle) } catch { throw CLIError("\(error)", code: 1) }
-            Terminal.line("wrote \(rows.count) run\(rows.count == 1 ? "" : "s") to \(bundle) (\(bytes.count) bytes); add them to another store with: cairn import \(bundle)")
+            Terminal.line(
+                "wrote \(rows.count) run\(rows.count == 1 ? "" : "s") to \(bundle) (\(bytes.count) bytes); add them to another store with: cairn import \(bundle)"
+            )
             return
         }
         if aggregate != nil {
@@ -57,7 +64,8 @@ struct ExportCommand: ParsableCommand {
         }
         switch format {
         case .json: Terminal.line(JSONValue.array(rows.map(RunExport.json)).canonical)
-        case .jsonl: for line in RunExport.jsonLines(rows, history: try tracker.history(runs: rows.map(\.record.hash))) { Terminal.line(line) }
+        case .jsonl:
+            for line in RunExport.jsonLines(rows, history: try tracker.history(runs: rows.map(\.record.hash))) { Terminal.line(line) }
         case .csv: Terminal.line(RunExport.csv(rows))
         }
     }

@@ -23,13 +23,17 @@ struct GCCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.") var json = false
 
     func run() throws {
-            let (objects, bytes) = try store.open().gc(apply: apply)
-            if json {
-                Terminal.line(JSONValue.object(["applied": .bool(apply), "objects": .array(objects.map { .string($0) }),
-                                                "bytes": .number(Double(bytes))]).canonical)
-                return
-            }
-            for o in objects { Terminal.line("\(apply ? "removed" : "would remove")  \(o)") }
-            Terminal.line("\(objects.count) unreferenced objects, \(bytes) bytes\(apply || objects.isEmpty ? "" : " (run with --apply to remove them)")")
+        let (objects, bytes) = try store.open().gc(apply: apply)
+        if json {
+            Terminal.line(
+                JSONValue.object([
+                    "applied": .bool(apply), "objects": .array(objects.map { .string($0) }),
+                    "bytes": .number(Double(bytes)),
+                ]).canonical)
+            return
+        }
+        for o in objects { Terminal.line("\(apply ? "removed" : "would remove")  \(o)") }
+        Terminal.line(
+            "\(objects.count) unreferenced objects, \(bytes) bytes\(apply || objects.isEmpty ? "" : " (run with --apply to remove them)")")
     }
 }

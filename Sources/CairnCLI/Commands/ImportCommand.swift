@@ -24,19 +24,25 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.") var json = false
 
     func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read it") }
-            let tracker = try store.open(create: true)
-            let result = try tracker.importBundle([UInt8](data), origin: file) { record in
-                RunSpec.hash(storedConfig: record.config, datasetSHA256: record.datasetSHA256, numericsVersion: record.numericsVersion) == record.hash
-            }
-            if json {
-                Terminal.line(JSONValue.object(["imported": .array(result.imported.map(JSONValue.string)), "present": .array(result.present.map(JSONValue.string)),
-                                                "objects": .number(Double(result.objects))]).canonical)
-                return
-            }
-            for h in result.imported { Terminal.line("imported  \(h)") }
-            for h in result.present { Terminal.line("present   \(h)  (already in \(store.path))") }
-            Terminal.line("\(result.imported.count) run\(result.imported.count == 1 ? "" : "s") imported, \(result.present.count) already present, \(result.objects) object\(result.objects == 1 ? "" : "s") added")
-            if let first = result.imported.first { Terminal.line("reproduce one with: cairn reproduce \(first.prefix(12))") }
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read it") }
+        let tracker = try store.open(create: true)
+        let result = try tracker.importBundle([UInt8](data), origin: file) { record in
+            RunSpec.hash(storedConfig: record.config, datasetSHA256: record.datasetSHA256, numericsVersion: record.numericsVersion)
+                == record.hash
+        }
+        if json {
+            Terminal.line(
+                JSONValue.object([
+                    "imported": .array(result.imported.map(JSONValue.string)), "present": .array(result.present.map(JSONValue.string)),
+                    "objects": .number(Double(result.objects)),
+                ]).canonical)
+            return
+        }
+        for h in result.imported { Terminal.line("imported  \(h)") }
+        for h in result.present { Terminal.line("present   \(h)  (already in \(store.path))") }
+        Terminal.line(
+            "\(result.imported.count) run\(result.imported.count == 1 ? "" : "s") imported, \(result.present.count) already present, \(result.objects) object\(result.objects == 1 ? "" : "s") added"
+        )
+        if let first = result.imported.first { Terminal.line("reproduce one with: cairn reproduce \(first.prefix(12))") }
     }
 }

@@ -17,7 +17,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: .hidden) var batchLines = 50_000
 
     func run() throws {
-            let (runs, events) = try store.open().ingestAll(batchLines: batchLines)
-            Terminal.line("ingested \(events) events of \(runs) runs")
+        let (runs, events) = try store.open().ingestAll(batchLines: batchLines)
+        Terminal.line("ingested \(events) events of \(runs) runs")
     }
 }

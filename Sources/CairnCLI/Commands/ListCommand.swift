@@ -18,8 +18,10 @@ struct ListCommand: ParsableCommand {
             """)
 
     @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
-    @Option(help: ArgumentHelp("Only runs with this status (planned, queued, running, completed, failed, diverged, interrupted). Repeatable.",
-                               valueName: "status"), transform: RunStatus.parse)
+    @Option(
+        help: ArgumentHelp(
+            "Only runs with this status (planned, queued, running, completed, failed, diverged, interrupted). Repeatable.",
+            valueName: "status"), transform: RunStatus.parse)
     var status: [RunStatus] = []
     @Option(name: .customLong("where"), help: ArgumentHelp("A filter, e.g. 'train.lr < 0.01 and val_accuracy >= 0.85'.", valueName: "expr"))
     var filter: String?
@@ -35,12 +37,16 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let tracker = try store.open()
         let descending = sort.map { Goal.of($0).maximizes && !["name", "hash", "status"].contains($0) } ?? false
-        let rows = try tracker.runs(RunQuery(sweep: sweep, statuses: status, filter: filter, sort: sort, descending: descending, limit: limit))
+        let rows = try tracker.runs(
+            RunQuery(sweep: sweep, statuses: status, filter: filter, sort: sort, descending: descending, limit: limit))
         let metrics = Self.shownMetrics.filter { m in rows.contains { $0.summaries[m] != nil } }
         if aggregate != nil {
             var groups = SeedGroup.group(rows)
             if let sort, rows.contains(where: { $0.summaries[sort] != nil }) { groups = SeedGroup.sorted(groups, by: sort) }
-            if json { Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical); return }
+            if json {
+                Terminal.line(SeedGroup.json(groups, metrics: metrics).canonical)
+                return
+            }
             let (header, cells) = SeedGroupTable.table(groups, metrics: metrics)
             Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
             Terminal.line(SeedGroupTable.caption(groups, runs: rows.count))

@@ -34,31 +34,36 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-            let plan: Plan
-            do { plan = try Planner.plan(file: file, overrides: overrides.values, maxRuns: maxRuns, dataDirectory: data.option) } catch let e as Planner.TooManyRuns {
-                throw CLIError("\(file): \(e.description)")
+        let plan: Plan
+        do { plan = try Planner.plan(file: file, overrides: overrides.values, maxRuns: maxRuns, dataDirectory: data.option) } catch let e
+            as Planner.TooManyRuns
+        {
+            throw CLIError("\(file): \(e.description)")
+        }
+        for w in plan.warnings { Terminal.warn(w) }
+        if json {
+            let runs: [JSONValue] = plan.runs.map { r in
+                [
+                    "hash": .string(r.hash), "name": .string(r.name),
+                    "params": .object(r.params.filter { plan.varyingKeys.contains($0.key) }), "spec": r.spec.json,
+                ]
             }
-            for w in plan.warnings { Terminal.warn(w) }
-            if json {
-                let runs: [JSONValue] = plan.runs.map { r in
-                    ["hash": .string(r.hash), "name": .string(r.name),
-                     "params": .object(r.params.filter { plan.varyingKeys.contains($0.key) }), "spec": r.spec.json]
-                }
-                var out: [String: JSONValue] = ["sweep_hash": .string(plan.sweepHash), "count": .number(Double(plan.runs.count)),
-                                                "numerics_version": .number(Double(Engine.numericsVersion)), "runs": .array(runs)]
-                if let bound = plan.gridUpperBound { out["grid_points"] = .number(Double(bound)) }
-                if let d = plan.runs.first?.datasetSHA256 { out["dataset_sha256"] = .string(d) }
-                Terminal.line(JSONValue.object(out).canonical)
-                return
-            }
-            var head = "\(file)  sweep \(plan.sweepHash.prefix(12))\n\(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")"
-            if let bound = plan.gridUpperBound, bound != plan.runs.count {
-                head += " (grid of \(bound) points; duplicates collapsed\(plan.sweep?.runCap.map { ", run_cap \($0)" } ?? ""))"
-            }
-            Terminal.line(head + "\n")
-            let header = ["run"] + plan.varyingKeys
-            let rows = plan.runs.map { r in [String(r.hash.prefix(12))] + plan.varyingKeys.map { r.params[$0].map(Table.cell) ?? "" } }
-            Terminal.line(Table.render(header: header, rows: rows))
+            var out: [String: JSONValue] = [
+                "sweep_hash": .string(plan.sweepHash), "count": .number(Double(plan.runs.count)),
+                "numerics_version": .number(Double(Engine.numericsVersion)), "runs": .array(runs),
+            ]
+            if let bound = plan.gridUpperBound { out["grid_points"] = .number(Double(bound)) }
+            if let d = plan.runs.first?.datasetSHA256 { out["dataset_sha256"] = .string(d) }
+            Terminal.line(JSONValue.object(out).canonical)
+            return
+        }
+        var head = "\(file)  sweep \(plan.sweepHash.prefix(12))\n\(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")"
+        if let bound = plan.gridUpperBound, bound != plan.runs.count {
+            head += " (grid of \(bound) points; duplicates collapsed\(plan.sweep?.runCap.map { ", run_cap \($0)" } ?? ""))"
+        }
+        Terminal.line(head + "\n")
+        let header = ["run"] + plan.varyingKeys
+        let rows = plan.runs.map { r in [String(r.hash.prefix(12))] + plan.varyingKeys.map { r.params[$0].map(Table.cell) ?? "" } }
+        Terminal.line(Table.render(header: header, rows: rows))
     }
 }
-

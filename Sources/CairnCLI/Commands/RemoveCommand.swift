@@ -24,15 +24,18 @@ struct RemoveCommand: ParsableCommand {
     @Flag(help: "Print the removed hashes as one JSON array.") var json = false
 
     func run() throws {
-            let tracker = try store.open()
-            // Every name is resolved before anything is removed: one bad prefix removes nothing.
-            let hashes = try runs.map { try tracker.resolve($0) }
-            for r in try tracker.runs(hashes) where r.status == .running || r.status == .queued {
-                throw CLIError("run \(r.hash.prefix(12)) is \(r.status.rawValue); stop its sweep first (Ctrl-C), then remove it")
-            }
-            try tracker.remove(runs: hashes)
-            if json { Terminal.line(JSONValue.array(hashes.map(JSONValue.string)).canonical); return }
-            for h in hashes { Terminal.line("removed  \(h)") }
-            Terminal.line("\(hashes.count) run\(hashes.count == 1 ? "" : "s") removed; their checkpoint objects stay until `cairn gc --apply`")
+        let tracker = try store.open()
+        // Every name is resolved before anything is removed: one bad prefix removes nothing.
+        let hashes = try runs.map { try tracker.resolve($0) }
+        for r in try tracker.runs(hashes) where r.status == .running || r.status == .queued {
+            throw CLIError("run \(r.hash.prefix(12)) is \(r.status.rawValue); stop its sweep first (Ctrl-C), then remove it")
+        }
+        try tracker.remove(runs: hashes)
+        if json {
+            Terminal.line(JSONValue.array(hashes.map(JSONValue.string)).canonical)
+            return
+        }
+        for h in hashes { Terminal.line("removed  \(h)") }
+        Terminal.line("\(hashes.count) run\(hashes.count == 1 ? "" : "s") removed; their checkpoint objects stay until `cairn gc --apply`")
     }
 }

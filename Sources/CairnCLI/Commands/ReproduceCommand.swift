@@ -26,52 +26,64 @@ struct ReproduceCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-            let tracker = try store.open()
-            let hash = try tracker.resolve(self.hash)
-            Terminal.line("reproducing \(hash.prefix(12)) from its stored spec…")
-            let report = try Reproduction.run(hash: hash, tracker: tracker, executable: CommandLine.executablePath,
-                                              dataDirectory: data.option) {
-                Terminal.line("note: \($0)")
-            }
-            var out: [String: JSONValue] = ["hash": .string(hash), "seconds": .number(report.seconds), "run_seconds": .number(report.runSeconds),
-                                            "original_seconds": .number(report.originalSeconds)]
-            let ok: Bool
-            switch report.verdict {
-            case let .identical(metrics, checkpoints):
-                Terminal.line("REPRODUCED: \(hash) bit-identical (\(metrics) metrics, \(checkpoints) checkpoints)")
-                out["reproduced"] = true
-                out["metrics"] = .number(Double(metrics))
-                out["checkpoints"] = .number(Double(checkpoints))
-                ok = true
-            case let .metricDiffers(key, scope, step, original, reproduced):
-                func show(_ v: Double?) -> String { v.map { JSONValue.ecmaScriptString($0) } ?? "missing" }
-                Terminal.line("DIFFERS: \(key) (\(scope)) at step \(step): original \(show(original)), reproduced \(show(reproduced))")
-                out["reproduced"] = false
-                out["first_difference"] = ["metric": .string(key), "scope": .string(scope.rawValue), "step": .number(Double(step)),
-                                           "original": original.map(JSONValue.number) ?? .null, "reproduced": reproduced.map(JSONValue.number) ?? .null]
-                ok = false
-            case let .checkpointDiffers(step, kinds, original, reproduced):
-                Terminal.line("DIFFERS: checkpoint \(CheckpointKind.label(kinds)) at step \(step): original \(original), reproduced \(reproduced ?? "missing")")
-                out["reproduced"] = false
-                out["first_difference"] = ["checkpoint": .string(CheckpointKind.label(kinds)), "step": .number(Double(step)), "original": .string(original),
-                                           "reproduced": reproduced.map(JSONValue.string) ?? .null]
-                ok = false
-            case let .originalCorrupt(message):
-                Terminal.line("CORRUPT: \(message)")
-                out["reproduced"] = false
-                out["corrupt"] = .string(message)
-                ok = false
-            case let .runFailed(message):
-                Terminal.line("FAILED: the reproduction did not finish: \(message)")
-                out["reproduced"] = false
-                out["failed"] = .string(message)
-                ok = false
-            }
-            if report.originalSeconds > 0 && report.runSeconds > 0 {
-                Terminal.line(String(format: "took %.2f s in all; the run itself %.2f s, the original %.2f s (%.2f×)",
-                                     report.seconds, report.runSeconds, report.originalSeconds, report.runSeconds / report.originalSeconds))
-            }
-            if json { Terminal.line(JSONValue.object(out).canonical) }
-            if !ok { throw ExitCode(1) }
+        let tracker = try store.open()
+        let hash = try tracker.resolve(self.hash)
+        Terminal.line("reproducing \(hash.prefix(12)) from its stored spec…")
+        let report = try Reproduction.run(
+            hash: hash, tracker: tracker, executable: CommandLine.executablePath,
+            dataDirectory: data.option
+        ) {
+            Terminal.line("note: \($0)")
+        }
+        var out: [String: JSONValue] = [
+            "hash": .string(hash), "seconds": .number(report.seconds), "run_seconds": .number(report.runSeconds),
+            "original_seconds": .number(report.originalSeconds),
+        ]
+        let ok: Bool
+        switch report.verdict {
+        case let .identical(metrics, checkpoints):
+            Terminal.line("REPRODUCED: \(hash) bit-identical (\(metrics) metrics, \(checkpoints) checkpoints)")
+            out["reproduced"] = true
+            out["metrics"] = .number(Double(metrics))
+            out["checkpoints"] = .number(Double(checkpoints))
+            ok = true
+        case let .metricDiffers(key, scope, step, original, reproduced):
+            func show(_ v: Double?) -> String { v.map { JSONValue.ecmaScriptString($0) } ?? "missing" }
+            Terminal.line("DIFFERS: \(key) (\(scope)) at step \(step): original \(show(original)), reproduced \(show(reproduced))")
+            out["reproduced"] = false
+            out["first_difference"] = [
+                "metric": .string(key), "scope": .string(scope.rawValue), "step": .number(Double(step)),
+                "original": original.map(JSONValue.number) ?? .null, "reproduced": reproduced.map(JSONValue.number) ?? .null,
+            ]
+            ok = false
+        case let .checkpointDiffers(step, kinds, original, reproduced):
+            Terminal.line(
+                "DIFFERS: checkpoint \(CheckpointKind.label(kinds)) at step \(step): original \(original), reproduced \(reproduced ?? "missing")"
+            )
+            out["reproduced"] = false
+            out["first_difference"] = [
+                "checkpoint": .string(CheckpointKind.label(kinds)), "step": .number(Double(step)), "original": .string(original),
+                "reproduced": reproduced.map(JSONValue.string) ?? .null,
+            ]
+            ok = false
+        case let .originalCorrupt(message):
+            Terminal.line("CORRUPT: \(message)")
+            out["reproduced"] = false
+            out["corrupt"] = .string(message)
+            ok = false
+        case let .runFailed(message):
+            Terminal.line("FAILED: the reproduction did not finish: \(message)")
+            out["reproduced"] = false
+            out["failed"] = .string(message)
+            ok = false
+        }
+        if report.originalSeconds > 0 && report.runSeconds > 0 {
+            Terminal.line(
+                String(
+                    format: "took %.2f s in all; the run itself %.2f s, the original %.2f s (%.2f×)",
+                    report.seconds, report.runSeconds, report.originalSeconds, report.runSeconds / report.originalSeconds))
+        }
+        if json { Terminal.line(JSONValue.object(out).canonical) }
+        if !ok { throw ExitCode(1) }
     }
 }

@@ -28,9 +28,14 @@ struct ShowCommand: ParsableCommand {
         if json {
             var o: [String: JSONValue] = ["run": RunExport.json(row)]
             if case .object(let config)? = try? JSONValue.parse(Array(row.record.config.utf8)) { o["config"] = .object(config) }
-            o["checkpoints"] = .array(checkpoints.map { ["object": .string($0.object), "step": .number(Double($0.step)), "epoch": .number(Double($0.epoch)),
-                                                         "kinds": .string($0.kindsLabel), "raw_size": .number(Double($0.rawSize)),
-                                                         "stored_size": .number(Double($0.storedSize))] })
+            o["checkpoints"] = .array(
+                checkpoints.map {
+                    [
+                        "object": .string($0.object), "step": .number(Double($0.step)), "epoch": .number(Double($0.epoch)),
+                        "kinds": .string($0.kindsLabel), "raw_size": .number(Double($0.rawSize)),
+                        "stored_size": .number(Double($0.storedSize)),
+                    ]
+                })
             o["log"] = .string(tracker.logPath(full))
             if let p = provenance { o["provenance"] = p.json }
             Terminal.line(JSONValue.object(o).canonical)
@@ -42,12 +47,18 @@ struct ShowCommand: ParsableCommand {
         if let note = r.note { lines.append("  note      " + note.replacingOccurrences(of: "\n", with: "\n            ")) }
         if let e = r.error { lines.append("  error     " + e.replacingOccurrences(of: "\n", with: "\n            ")) }
         if let p = provenance {
-            lines.append("  cairn     \(p.cairnVersion), numerics version \(p.numericsVersion), Swift \(p.swiftVersion)\(p.gitCommit.map { ", commit \($0.prefix(12))" } ?? "")")
+            lines.append(
+                "  cairn     \(p.cairnVersion), numerics version \(p.numericsVersion), Swift \(p.swiftVersion)\(p.gitCommit.map { ", commit \($0.prefix(12))" } ?? "")"
+            )
             lines.append("  machine   \(p.host), \(p.cpu), \(p.os)")
         }
-        if let s = r.startedAt { lines.append("  started   \(s)\(r.finishedAt.map { ", took \(String(format: "%.1f", $0.timeIntervalSince(s))) s" } ?? "")") }
+        if let s = r.startedAt {
+            lines.append("  started   \(s)\(r.finishedAt.map { ", took \(String(format: "%.1f", $0.timeIntervalSince(s))) s" } ?? "")")
+        }
         lines.append("\nconfig")
-        for (k, v) in row.params.sorted(by: { $0.key < $1.key }) { lines.append("  \(k.padding(toLength: 24, withPad: " ", startingAt: 0)) \(Table.cell(v))") }
+        for (k, v) in row.params.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(k.padding(toLength: 24, withPad: " ", startingAt: 0)) \(Table.cell(v))")
+        }
         lines.append("\nmetrics                    final      best   curve")
         for (k, s) in row.summaries.sorted(by: { $0.key < $1.key }) where !MetricName.isPerClass(k) {
             let points = (history[k] ?? []).filter { $0.scope == .epoch }.compactMap(\.value)
@@ -58,7 +69,9 @@ struct ShowCommand: ParsableCommand {
         }
         lines.append("\ncheckpoints")
         for c in checkpoints {
-            lines.append("  epoch \(c.epoch) step \(c.step)  \(c.kindsLabel.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.object)  \(c.rawSize) → \(c.storedSize) bytes")
+            lines.append(
+                "  epoch \(c.epoch) step \(c.step)  \(c.kindsLabel.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.object)  \(c.rawSize) → \(c.storedSize) bytes"
+            )
         }
         lines.append("\nlog  \(tracker.logPath(full))")
         if r.status == .failed, let text = try? String(contentsOfFile: tracker.logPath(full), encoding: .utf8) {

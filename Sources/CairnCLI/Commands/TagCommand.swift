@@ -28,17 +28,21 @@ struct TagCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-            let tracker = try store.open()
-            let hash = try tracker.resolve(self.hash)
-            if !names.isEmpty || !remove.isEmpty { try tracker.tag(runs: [hash], add: names, remove: remove) }
-            if let note { try tracker.setNote(run: hash, note.isEmpty ? nil : note) }
-            let tags = try tracker.tags(run: hash), current = try tracker.run(hash)?.note
-            if json {
-                Terminal.line(JSONValue.object(["hash": .string(hash), "tags": .array(tags.map(JSONValue.string)),
-                                                "note": current.map(JSONValue.string) ?? .null]).canonical)
-                return
-            }
-            Terminal.line("\(hash.prefix(12))  tags: \(tags.isEmpty ? "(none)" : tags.joined(separator: ", "))")
-            if let current { Terminal.line("              note: \(current)") }
+        let tracker = try store.open()
+        let hash = try tracker.resolve(self.hash)
+        if !names.isEmpty || !remove.isEmpty { try tracker.tag(runs: [hash], add: names, remove: remove) }
+        if let note { try tracker.setNote(run: hash, note.isEmpty ? nil : note) }
+        let tags = try tracker.tags(run: hash)
+        let current = try tracker.run(hash)?.note
+        if json {
+            Terminal.line(
+                JSONValue.object([
+                    "hash": .string(hash), "tags": .array(tags.map(JSONValue.string)),
+                    "note": current.map(JSONValue.string) ?? .null,
+                ]).canonical)
+            return
+        }
+        Terminal.line("\(hash.prefix(12))  tags: \(tags.isEmpty ? "(none)" : tags.joined(separator: ", "))")
+        if let current { Terminal.line("              note: \(current)") }
     }
 }

@@ -1,5 +1,5 @@
-import Codecs
 import ArgumentParser
+import Codecs
 import Datasets
 import Determinism
 import Engine
@@ -13,22 +13,24 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one experiment in this process, without a store.",
         discussion: """
-        For quick tries and benchmarks: nothing is recorded. Prints one line per epoch, a final \
-        table, and the SHA-256 of the final checkpoint (a safetensors file: PyTorch's \
-        `safetensors.torch.load_file` reads it). Same experiment, same hash — on any machine.
+            For quick tries and benchmarks: nothing is recorded. Prints one line per epoch, a final \
+            table, and the SHA-256 of the final checkpoint (a safetensors file: PyTorch's \
+            `safetensors.torch.load_file` reads it). Same experiment, same hash — on any machine.
 
-        Examples:
-          cairn train experiments/quickstart.yaml
-          cairn train experiments/fashion-mlp.yaml --set data.validation=0 --set train.seed=1
-          cairn train experiments/quickstart.yaml --json | tail -1 | python3 -m json.tool
-        """)
+            Examples:
+              cairn train experiments/quickstart.yaml
+              cairn train experiments/fashion-mlp.yaml --set data.validation=0 --set train.seed=1
+              cairn train experiments/quickstart.yaml --json | tail -1 | python3 -m json.tool
+            """)
 
     @Argument(help: "The experiment file (YAML).")
     var experiment: String
 
     @OptionGroup var overrides: OverrideOptions
 
-    @Option(help: ArgumentHelp("Where to write the final checkpoint (default: <name>.safetensors in the current directory).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Where to write the final checkpoint (default: <name>.safetensors in the current directory).", valueName: "file")
+    )
     var checkpointOut: String?
 
     @OptionGroup var data: DataOptions
@@ -42,8 +44,10 @@ struct TrainCommand: ParsableCommand {
         let data = try Datasets.prepare(spec.data, directory: self.data.option)
         let runHash = spec.hash(datasetSHA256: data.sha256)
         Terminal.line(Report.header(name: exp.name, hash: runHash, spec: spec, data: data))
-        let result = Engine.train(model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data,
-                                  runHash: runHash) { event in
+        let result = Engine.train(
+            model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data,
+            runHash: runHash
+        ) { event in
             switch event {
             case let .epochEnd(model, machine):
                 Terminal.line(Report.epochLine(model, machine, epochs: spec.train.epochs))

@@ -22,18 +22,22 @@ struct StoreOptions: ParsableArguments {
 
 /// `--data-dir`, for every command that loads or hashes a data set.
 struct DataOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"),
-            help: ArgumentHelp("Directory of the IDX files for fashion-mnist or mnist (default: $CAIRN_DATA_DIR, else /usr/share/datasets/fashion-mnist).",
-                               valueName: "dir"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "Directory of the IDX files for fashion-mnist or mnist (default: $CAIRN_DATA_DIR, else /usr/share/datasets/fashion-mnist).",
+            valueName: "dir"))
     var option: String?
 }
 
 /// `--set`, for every command that reads an experiment.
 struct OverrideOptions: ParsableArguments {
-    @Option(name: .customLong("set"),
-            help: ArgumentHelp("""
-                Override a key of the experiment: train.lr=0.01, model.hidden=[128,64]. Where runs are planned (plan, sweep), \
-                several values sweep it: train.lr=0.1,0.01, train.seed='range(0,3)', model.activation='choice(relu,tanh)'. Repeatable.
-                """, valueName: "key=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            """
+            Override a key of the experiment: train.lr=0.01, model.hidden=[128,64]. Where runs are planned (plan, sweep), \
+            several values sweep it: train.lr=0.1,0.01, train.seed='range(0,3)', model.activation='choice(relu,tanh)'. Repeatable.
+            """, valueName: "key=value"))
     var values: [String] = []
 }

@@ -11,7 +11,9 @@ enum SeedGroupTable {
         let header = ["n"] + keys.map { String($0.split(separator: ".").last!) } + metrics.flatMap { [$0, "\($0).best"] }
         let rows = groups.map { g in
             [String(g.runs.count)] + keys.map { g.params[$0].map(Table.cell) ?? "" }
-                + metrics.flatMap { m in [g.final(m), g.best(m)].map { s in s.map { text($0) + ($0.n < g.runs.count ? " [\($0.n)]" : "") } ?? "-" } }
+                + metrics.flatMap { m in
+                    [g.final(m), g.best(m)].map { s in s.map { text($0) + ($0.n < g.runs.count ? " [\($0.n)]" : "") } ?? "-" }
+                }
         }
         return (header, rows)
     }

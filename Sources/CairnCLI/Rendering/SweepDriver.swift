@@ -13,7 +13,9 @@ struct SweepDriver {
 
     func run() throws {
         let plan: Plan
-        do { plan = try Planner.plan(file: file, overrides: options.overrides.values, dataDirectory: options.data.option) } catch let e as Planner.TooManyRuns {
+        do { plan = try Planner.plan(file: file, overrides: options.overrides.values, dataDirectory: options.data.option) } catch let e
+            as Planner.TooManyRuns
+        {
             throw CLIError("\(file): \(e.description)")
         }
         for w in plan.warnings { Terminal.warn(w) }
@@ -24,8 +26,9 @@ struct SweepDriver {
         }
         let prep = try Sweeper(tracker: tracker, plan: plan).prepare(source: file, rerun: options.rerun)
         let fresh = prep.toRun.count - prep.resumed.count
-        Terminal.line("sweep \(plan.sweepHash.prefix(12)): \(plan.runs.count) runs — \(prep.cached.count) cached, \(prep.resumed.count) to resume, \(fresh) new"
-                      + (prep.elsewhere.isEmpty ? "" : ", \(prep.elsewhere.count) running in another cairn"))
+        Terminal.line(
+            "sweep \(plan.sweepHash.prefix(12)): \(plan.runs.count) runs — \(prep.cached.count) cached, \(prep.resumed.count) to resume, \(fresh) new"
+                + (prep.elsewhere.isEmpty ? "" : ", \(prep.elsewhere.count) running in another cairn"))
         let varying = plan.varyingKeys
         let paramsOf = Dictionary(plan.runs.map { ($0.hash, $0.params) }, uniquingKeysWith: { a, _ in a })
         func label(_ hash: String) -> String {
@@ -35,10 +38,12 @@ struct SweepDriver {
         interrupt.install()
         var execArgs = ["--store", tracker.directory]
         if let dataDir = options.data.option { execArgs += ["--data-dir", dataDir] }
-        let scheduler = Scheduler(tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
-                                  options: .init(workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                 retries: options.retries, timeout: options.timeout?.seconds, execArguments: execArgs),
-                                  interrupt: interrupt)
+        let scheduler = Scheduler(
+            tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
+            options: .init(
+                workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
+                retries: options.retries, timeout: options.timeout?.seconds, execArguments: execArgs),
+            interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
         let progress = Progress(total: prep.toRun.count, cached: prep.cached.count, epochs: epochs, label: label)
         let outcome = try scheduler.run(prep.toRun, onEvent: progress.handle)
@@ -58,13 +63,17 @@ struct SweepDriver {
         let header = ["run", "status"] + varying + [metric, "best"]
         let table = sorted.map { r in
             [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }
-                + [r.summaries[metric]?.final.map { Table.decimal($0) } ?? "-", r.summaries[metric]?.best(goal).map { Table.decimal($0) } ?? "-"]
+                + [
+                    r.summaries[metric]?.final.map { Table.decimal($0) } ?? "-",
+                    r.summaries[metric]?.best(goal).map { Table.decimal($0) } ?? "-",
+                ]
         }
         Terminal.line("\n" + Table.render(header: header, rows: table))
         if let best = sorted.first, let value = best.summaries[metric]?.final {
             // What a person does next, with short prefixes (any unique prefix names a run).
             let store = options.store.directory.map { " --store \($0)" } ?? ""
-            let run = String(best.record.hash.prefix(12)), sweep = String(plan.sweepHash.prefix(12))
+            let run = String(best.record.hash.prefix(12))
+            let sweep = String(plan.sweepHash.prefix(12))
             Terminal.line("\nbest: \(run) (\(metric) \(Table.decimal(value)))")
             Terminal.line("next:")
             Terminal.line("  cairn show \(run)\(store)                  # the best run in full")
@@ -75,15 +84,19 @@ struct SweepDriver {
         var runs: [JSONValue] = []
         for r in rows {
             let final = try tracker.checkpoints(run: r.record.hash).last { $0.kinds.contains(.final) }
-            runs.append(["hash": .string(r.record.hash), "status": .string(r.record.status.rawValue),
-                         "params": .object(r.params.filter { varying.contains($0.key) }),
-                         "metrics": .object(r.summaries.filter { $0.value.kind == .model }.compactMapValues { $0.final.map(JSONValue.number) }),
-                         "checkpoint_sha256": final.map { .string($0.object) } ?? .null])
+            runs.append([
+                "hash": .string(r.record.hash), "status": .string(r.record.status.rawValue),
+                "params": .object(r.params.filter { varying.contains($0.key) }),
+                "metrics": .object(r.summaries.filter { $0.value.kind == .model }.compactMapValues { $0.final.map(JSONValue.number) }),
+                "checkpoint_sha256": final.map { .string($0.object) } ?? .null,
+            ])
         }
-        Terminal.line(JSONValue.object([
-            "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)), "cached": .number(Double(prep.cached.count)),
-            "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
-            "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)), "runs": .array(runs),
-        ]).canonical)
+        Terminal.line(
+            JSONValue.object([
+                "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)),
+                "cached": .number(Double(prep.cached.count)),
+                "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
+                "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)), "runs": .array(runs),
+            ]).canonical)
     }
 }

@@ -22,8 +22,10 @@ enum Report {
     static func epochLine(_ m: ModelMetrics, _ machine: MachineMetrics, epochs: Int) -> String {
         let width = String(epochs).count
         var s = "  epoch \(String(repeating: " ", count: width - String(m.epoch).count))\(m.epoch)/\(epochs)"
-        for (key, label) in [("train_loss", "loss"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"),
-                             ("test_loss", "test_loss"), ("test_accuracy", "test_acc")] {
+        for (key, label) in [
+            ("train_loss", "loss"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"),
+            ("test_loss", "test_loss"), ("test_accuracy", "test_acc"),
+        ] {
             if let v = m[key] { s += "  \(label) \(format(v))" }
         }
         s += String(format: "  %7.0f samples/s", machine.samplesPerSecond)

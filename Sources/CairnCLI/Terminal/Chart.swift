@@ -67,19 +67,23 @@ struct Chart {
             let label = row == 0 ? labels[0] : row == height / 2 ? labels[1] : row == height - 1 ? labels[2] : ""
             var line = String(repeating: " ", count: labelWidth - label.count) + label + (label.isEmpty ? " │" : " ┤")
             for col in 0..<columns {
-                let cell = marks[row][col].map(String.init) ?? (dots[row][col] == 0 ? " " : String(UnicodeScalar(0x2800 + UInt32(dots[row][col]))!))
+                let cell =
+                    marks[row][col].map(String.init)
+                    ?? (dots[row][col] == 0 ? " " : String(UnicodeScalar(0x2800 + UInt32(dots[row][col]))!))
                 line += cell == " " ? cell : paint(cell, owner[row][col])
             }
             while line.last == " " { line.removeLast() }
             lines.append(line)
         }
         lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: columns))
-        let left = axisNumber(x0), right = axisNumber(x1)
+        let left = axisNumber(x0)
+        let right = axisNumber(x1)
         let gap = max(1, columns - left.count - right.count)
         let middle = xLabel.count + 2 <= gap ? xLabel : ""
         let before = (gap - middle.count) / 2
-        lines.append(String(repeating: " ", count: labelWidth + 2) + left + String(repeating: " ", count: before) + middle
-                     + String(repeating: " ", count: gap - before - middle.count) + right)
+        lines.append(
+            String(repeating: " ", count: labelWidth + 2) + left + String(repeating: " ", count: before) + middle
+                + String(repeating: " ", count: gap - before - middle.count) + right)
         for (k, s) in series.enumerated() { lines.append("  " + paint(String(markers[k % markers.count]), k) + " " + s.label) }
         return lines
     }

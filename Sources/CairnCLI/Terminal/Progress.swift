@@ -31,8 +31,15 @@ final class Progress {
             running.append((hash, 0, nil))
             if !live { emit("  start     \(label(hash))\(attempt > 1 ? "  (attempt \(attempt))" : "")") }
         case let .progress(hash, epoch, loss):
-            if let i = running.firstIndex(where: { $0.hash == hash }) { running[i].epoch = epoch; running[i].loss = loss }
-            if !live { emit("  epoch \(String(epoch).padding(toLength: 3, withPad: " ", startingAt: 0)) \(String(hash.prefix(12)))  loss \(loss.map { String(format: "%.4f", $0) } ?? "-")") }
+            if let i = running.firstIndex(where: { $0.hash == hash }) {
+                running[i].epoch = epoch
+                running[i].loss = loss
+            }
+            if !live {
+                emit(
+                    "  epoch \(String(epoch).padding(toLength: 3, withPad: " ", startingAt: 0)) \(String(hash.prefix(12)))  loss \(loss.map { String(format: "%.4f", $0) } ?? "-")"
+                )
+            }
         case let .retrying(hash, attempt, reason):
             running.removeAll { $0.hash == hash }
             emit("  retry     \(String(hash.prefix(12))) (attempt \(attempt)): \(reason)")
@@ -40,8 +47,9 @@ final class Progress {
             running.removeAll { $0.hash == hash }
             done += 1
             if status == .failed { failed += 1 }
-            emit("  [\(done)/\(total)] \(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(label(hash))  \(Self.clock(Date().timeIntervalSince(started)))"
-                 + (detail.map { "\n    " + $0.replacingOccurrences(of: "\n", with: "\n    ") } ?? ""))
+            emit(
+                "  [\(done)/\(total)] \(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(label(hash))  \(Self.clock(Date().timeIntervalSince(started)))"
+                    + (detail.map { "\n    " + $0.replacingOccurrences(of: "\n", with: "\n    ") } ?? ""))
         }
         redraw()
     }
@@ -66,11 +74,14 @@ final class Progress {
         let elapsed = Date().timeIntervalSince(started)
         let width = 24
         let filled = total == 0 ? width : width * done / total
-        var lines = ["  [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
-                     + "\(done)/\(total) done · \(failed) failed · \(running.count) running · \(cached) cached · \(Self.clock(elapsed))"
-                     + (done > 0 && done < total ? " · ETA \(Self.clock(elapsed / Double(done) * Double(total - done)))" : "")]
+        var lines = [
+            "  [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                + "\(done)/\(total) done · \(failed) failed · \(running.count) running · \(cached) cached · \(Self.clock(elapsed))"
+                + (done > 0 && done < total ? " · ETA \(Self.clock(elapsed / Double(done) * Double(total - done)))" : "")
+        ]
         for r in running {
-            lines.append("    \(label(r.hash))  epoch \(r.epoch)/\(epochs[r.hash] ?? 0)  loss \(r.loss.map { String(format: "%.4f", $0) } ?? "-")")
+            lines.append(
+                "    \(label(r.hash))  epoch \(r.epoch)/\(epochs[r.hash] ?? 0)  loss \(r.loss.map { String(format: "%.4f", $0) } ?? "-")")
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         drawn = lines.count

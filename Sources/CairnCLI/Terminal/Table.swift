@@ -28,7 +28,10 @@ enum Table {
         var keep = header.count
         while keep > 2 && widths.prefix(keep).reduce(2 * keep, +) > width { keep -= 1 }
         let table = render(header: header, rows: rows, widths: Array(widths.prefix(keep)))
-        return keep == header.count ? table : table + "\n  (\(header.count - keep) columns do not fit in \(width): \(header.suffix(header.count - keep).joined(separator: ", ")); widen the terminal or use --json)"
+        return keep == header.count
+            ? table
+            : table
+                + "\n  (\(header.count - keep) columns do not fit in \(width): \(header.suffix(header.count - keep).joined(separator: ", ")); widen the terminal or use --json)"
     }
 
     static func render(header: [String], rows: [[String]]) -> String {

@@ -20,14 +20,24 @@ extension Float: Lane {
 
 extension SIMD16: Lane where Scalar == Float {
     @inline(__always) public init(broadcast x: Float) { self.init(repeating: x) }
-    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD16<Float> { UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self) }
-    @inline(__always) public func store(_ p: UnsafeMutablePointer<Float>, _ i: Int) { UnsafeMutableRawPointer(p + i).storeBytes(of: self, as: SIMD16<Float>.self) }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) public func store(_ p: UnsafeMutablePointer<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: self, as: SIMD16<Float>.self)
+    }
 }
 
 /// Calls `body` with SIMD16 lanes for i = 0, 16, 32, … and with single floats on the tail.
 @inline(__always)
 func forEachLane(_ n: Int, _ simd: (Int) -> Void, _ scalar: (Int) -> Void) {
     var i = 0
-    while i + 16 <= n { simd(i); i += 16 }
-    while i < n { scalar(i); i += 1 }
+    while i + 16 <= n {
+        simd(i)
+        i += 16
+    }
+    while i < n {
+        scalar(i)
+        i += 1
+    }
 }

@@ -3,8 +3,10 @@
 
 /// out (B,OC) = inp (B,C) · weight (C,OC) + bias (OC)
 /// Each output starts from its bias, then accumulates the C products in order.
-public func linearForward(_ path: KernelPath, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                          weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, b: Int, c: Int, oc: Int) {
+public func linearForward(
+    _ path: KernelPath, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, b: Int, c: Int, oc: Int
+) {
     for r in 0..<b { (out + r * oc).update(from: bias, count: oc) }
     gemm(path, m: b, n: oc, k: c, a: inp, aRow: c, aCol: 1, b: weight, ldb: oc, c: out, ldc: oc)
 }
@@ -13,9 +15,11 @@ public func linearForward(_ path: KernelPath, out: UnsafeMutablePointer<Float>, 
 /// dinp (B,C) += dout (B,OC) · weightᵀ (OC,C), when `dinp` is given (not for the first layer).
 /// `scratch` holds weightᵀ (OC·C floats): the transpose makes the input gradient a fast
 /// GEMM shape too, without changing the order of any sum.
-public func linearBackward(_ path: KernelPath, dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
-                           dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                           weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, b: Int, c: Int, oc: Int) {
+public func linearBackward(
+    _ path: KernelPath, dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+    dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+    weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, b: Int, c: Int, oc: Int
+) {
     gemm(path, m: c, n: oc, k: b, a: inp, aRow: 1, aCol: c, b: dout, ldb: oc, c: dweight, ldc: oc)
     for r in 0..<b {
         let row = dout + r * oc

@@ -9,8 +9,10 @@ import Determinism
 /// Each row's sum of exponentials runs over classes in ascending order. Returns the batch
 /// mean loss (Float, as PyTorch's `CrossEntropyLoss` reports it), summing rows in order.
 @discardableResult
-public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, b: Int, c: Int,
-                                losses: UnsafeMutablePointer<Float>, dlogits: UnsafeMutablePointer<Float>?) -> Float {
+public func softmaxCrossEntropy(
+    logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, b: Int, c: Int,
+    losses: UnsafeMutablePointer<Float>, dlogits: UnsafeMutablePointer<Float>?
+) -> Float {
     var total: Float = 0
     withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { e in
         for r in 0..<b {

@@ -47,8 +47,11 @@ public final class MLP {
         self.inputDim = inputDim
         self.classes = classes
         self.maxBatch = maxBatch
-        var modules: [Module] = [], widths: [Int] = [], tensors: [ParameterTensor] = []
-        var offset = 0, width = inputDim
+        var modules: [Module] = []
+        var widths: [Int] = []
+        var tensors: [ParameterTensor] = []
+        var offset = 0
+        var width = inputDim
         var maxTranspose = 0
         for (layer, out) in (config.hidden + [classes]).enumerated() {
             let index = modules.count
@@ -60,19 +63,28 @@ public final class MLP {
             offset += width * out + out
             width = out
             if layer < config.hidden.count {  // every Linear but the last: activation, [Dropout]
-                modules.append(.activation(config.activation)); widths.append(out)
-                if config.dropout > 0 { modules.append(.dropout(Float(config.dropout))); widths.append(out) }
+                modules.append(.activation(config.activation))
+                widths.append(out)
+                if config.dropout > 0 {
+                    modules.append(.dropout(Float(config.dropout)))
+                    widths.append(out)
+                }
             }
         }
         self.modules = modules
         self.widths = widths
         self.tensors = tensors
         self.parameterCount = offset
-        params = .allocate(capacity: offset); params.initialize(repeating: 0, count: offset)
-        grads = .allocate(capacity: offset); grads.initialize(repeating: 0, count: offset)
-        input = .allocate(capacity: maxBatch * inputDim); input.initialize(repeating: 0, count: maxBatch * inputDim)
+        params = .allocate(capacity: offset)
+        params.initialize(repeating: 0, count: offset)
+        grads = .allocate(capacity: offset)
+        grads.initialize(repeating: 0, count: offset)
+        input = .allocate(capacity: maxBatch * inputDim)
+        input.initialize(repeating: 0, count: maxBatch * inputDim)
         func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
         }
         acts = widths.map { buffer(maxBatch * $0) }
         dacts = widths.map { buffer(maxBatch * $0) }
@@ -116,7 +128,8 @@ public final class MLP {
         precondition(b <= maxBatch)
         var inp = UnsafeMutablePointer(input)
         for (i, module) in modules.enumerated() {
-            let out = acts[i], n = b * widths[i]
+            let out = acts[i]
+            let n = b * widths[i]
             switch module {
             case let .linear(w, bias, c, oc):
                 linearForward(path, out: out, inp: inp, weight: params + w, bias: params + bias, b: b, c: c, oc: oc)
@@ -148,13 +161,15 @@ public final class MLP {
         for (i, d) in dacts.enumerated() { d.update(repeating: 0, count: b * widths[i]) }
         let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
-            let dout = dacts[i], n = b * widths[i]
+            let dout = dacts[i]
+            let n = b * widths[i]
             let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
             let dinp = i == 0 ? nil : dacts[i - 1]
             switch modules[i] {
             case let .linear(w, bias, c, oc):
-                linearBackward(path, dinp: dinp, dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
-                               weight: params + w, scratch: scratch, b: b, c: c, oc: oc)
+                linearBackward(
+                    path, dinp: dinp, dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
+                    weight: params + w, scratch: scratch, b: b, c: c, oc: oc)
             case .activation(.relu): reluBackward(dinp: dinp!, dout: dout, inp: inp, n: n)
             case .activation(.tanh): tanhBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
             case .activation(.sigmoid): sigmoidBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
@@ -173,7 +188,8 @@ public final class MLP {
     /// A tensor in PyTorch's layout (weights transposed back to (out, in)).
     public func torchLayout(_ t: ParameterTensor, from buffer: UnsafePointer<Float>) -> [Float] {
         guard t.transposed else { return Array(UnsafeBufferPointer(start: buffer + t.offset, count: t.count)) }
-        let out = t.shape[0], inp = t.shape[1]
+        let out = t.shape[0]
+        let inp = t.shape[1]
         var r = [Float](repeating: 0, count: t.count)
         for o in 0..<out { for i in 0..<inp { r[o * inp + i] = buffer[t.offset + i * out + o] } }
         return r
@@ -181,8 +197,12 @@ public final class MLP {
 
     /// Writes a tensor given in PyTorch's layout into `buffer`.
     public func loadTorchLayout(_ t: ParameterTensor, _ values: [Float], into buffer: UnsafeMutablePointer<Float>) {
-        guard t.transposed else { for k in 0..<t.count { buffer[t.offset + k] = values[k] }; return }
-        let out = t.shape[0], inp = t.shape[1]
+        guard t.transposed else {
+            for k in 0..<t.count { buffer[t.offset + k] = values[k] }
+            return
+        }
+        let out = t.shape[0]
+        let inp = t.shape[1]
         for o in 0..<out { for i in 0..<inp { buffer[t.offset + i * out + o] = values[o * inp + i] } }
     }
 }

@@ -25,7 +25,9 @@ public final class Optimizer {
             slotNames = ["square_avg"] + (config.centered ? ["grad_avg"] : []) + (config.momentum > 0 ? ["momentum_buffer"] : [])
         }
         slots = slotNames.map { _ in
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: count); p.initialize(repeating: 0, count: count); return p
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            return p
         }
     }
 
@@ -33,7 +35,9 @@ public final class Optimizer {
 
     /// x^n by binary exponentiation in Double: one fixed sequence of multiplications.
     static func power(_ x: Double, _ n: Int) -> Double {
-        var result = 1.0, base = x, e = n
+        var result = 1.0
+        var base = x
+        var e = n
         while e > 0 {
             if e & 1 == 1 { result *= base }
             base *= base
@@ -57,24 +61,29 @@ public final class Optimizer {
         }
         switch c.optimizer {
         case .sgd:
-            let k = SGDConstants(lr: Float(lr), momentum: Float(c.momentum), damp: Float(1 - c.dampening),
-                                 first: step == 1, nesterov: c.nesterov)
+            let k = SGDConstants(
+                lr: Float(lr), momentum: Float(c.momentum), damp: Float(1 - c.dampening),
+                first: step == 1, nesterov: c.nesterov)
             let buf = slots.first
             forEachLane(count, { Optimizer.sgd(F16.self, $0, p, g, buf, k) }, { Optimizer.sgd(Float.self, $0, p, g, buf, k) })
         case .adam, .adamw:
-            let k = AdamConstants(oneMinusB1: Float(1 - c.beta1), b2: Float(c.beta2), oneMinusB2: Float(1 - c.beta2),
-                                  stepSize: Float(lr / (1 - Optimizer.power(c.beta1, step))),
-                                  invBC2: Float(1 / (1 - Optimizer.power(c.beta2, step))), eps: Float(c.eps))
-            let m = slots[0], v = slots[1]
+            let k = AdamConstants(
+                oneMinusB1: Float(1 - c.beta1), b2: Float(c.beta2), oneMinusB2: Float(1 - c.beta2),
+                stepSize: Float(lr / (1 - Optimizer.power(c.beta1, step))),
+                invBC2: Float(1 / (1 - Optimizer.power(c.beta2, step))), eps: Float(c.eps))
+            let m = slots[0]
+            let v = slots[1]
             forEachLane(count, { Optimizer.adam(F16.self, $0, p, g, m, v, k) }, { Optimizer.adam(Float.self, $0, p, g, m, v, k) })
         case .rmsprop:
-            let k = RMSPropConstants(lr: Float(lr), alpha: Float(c.alpha), oneMinusAlpha: Float(1 - c.alpha), eps: Float(c.eps),
-                                     momentum: Float(c.momentum))
+            let k = RMSPropConstants(
+                lr: Float(lr), alpha: Float(c.alpha), oneMinusAlpha: Float(1 - c.alpha), eps: Float(c.eps),
+                momentum: Float(c.momentum))
             let sq = slots[0]
             let ga = c.centered ? slots[1] : nil
             let buf = c.momentum > 0 ? slots[slots.count - 1] : nil
-            forEachLane(count, { Optimizer.rmsprop(F16.self, $0, p, g, sq, ga, buf, k) },
-                        { Optimizer.rmsprop(Float.self, $0, p, g, sq, ga, buf, k) })
+            forEachLane(
+                count, { Optimizer.rmsprop(F16.self, $0, p, g, sq, ga, buf, k) },
+                { Optimizer.rmsprop(Float.self, $0, p, g, sq, ga, buf, k) })
         }
     }
 
@@ -86,13 +95,18 @@ public final class Optimizer {
         (V.load(g, i) + wd * V.load(p, i)).store(g, i)
     }
 
-    struct SGDConstants { let lr, momentum, damp: Float; let first, nesterov: Bool }
+    struct SGDConstants {
+        let lr, momentum, damp: Float
+        let first, nesterov: Bool
+    }
 
     /// buf = g on the first step, else momentum·buf + (1 − dampening)·g;
     /// d = g + momentum·buf (Nesterov) or buf; p −= lr·d.
     @inline(__always)
-    static func sgd<V: Lane>(_: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-                             _ buf: UnsafeMutablePointer<Float>?, _ k: SGDConstants) {
+    static func sgd<V: Lane>(
+        _: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+        _ buf: UnsafeMutablePointer<Float>?, _ k: SGDConstants
+    ) {
         var d = V.load(g, i)
         if let buf {
             let b = k.first ? d : V.load(buf, i) * V(broadcast: k.momentum) + V(broadcast: k.damp) * d
@@ -109,9 +123,12 @@ public final class Optimizer {
     /// PyTorch writes the denominator √v / √(1 − β2^t); the same value with one division
     /// fewer, which matters: the update is bound by the divider, not by memory.
     @inline(__always)
-    static func adam<V: Lane>(_: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-                              _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ k: AdamConstants) {
-        let d = V.load(g, i), m0 = V.load(m, i)
+    static func adam<V: Lane>(
+        _: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ k: AdamConstants
+    ) {
+        let d = V.load(g, i)
+        let m0 = V.load(m, i)
         let mi = m0 + V(broadcast: k.oneMinusB1) * (d - m0)  // torch: exp_avg.lerp_(grad, 1 - beta1)
         let vi = V.load(v, i) * V(broadcast: k.b2) + V(broadcast: k.oneMinusB2) * d * d
         mi.store(m, i)
@@ -124,9 +141,11 @@ public final class Optimizer {
     /// sq = α·sq + (1 − α)·g²; centered: ga = lerp(ga, g, 1 − α), avg = √(sq − ga²) + ε,
     /// else avg = √sq + ε; with momentum: buf = μ·buf + g/avg, p −= lr·buf; else p −= lr·g/avg.
     @inline(__always)
-    static func rmsprop<V: Lane>(_: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-                                 _ sq: UnsafeMutablePointer<Float>, _ ga: UnsafeMutablePointer<Float>?,
-                                 _ buf: UnsafeMutablePointer<Float>?, _ k: RMSPropConstants) {
+    static func rmsprop<V: Lane>(
+        _: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+        _ sq: UnsafeMutablePointer<Float>, _ ga: UnsafeMutablePointer<Float>?,
+        _ buf: UnsafeMutablePointer<Float>?, _ k: RMSPropConstants
+    ) {
         let d = V.load(g, i)
         let s = V.load(sq, i) * V(broadcast: k.alpha) + V(broadcast: k.oneMinusAlpha) * d * d
         s.store(sq, i)

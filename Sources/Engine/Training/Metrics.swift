@@ -1,4 +1,5 @@
 import Vocabulary
+
 /// Metrics that measure the model: deterministic, compared bit for bit by `reproduce`.
 public struct ModelMetrics: Sendable, Equatable {
     public let epoch: Int
@@ -24,8 +25,10 @@ public struct MachineMetrics: Sendable, Equatable {
     public let peakRSSBytes: Int
 
     public var values: [ModelMetrics.Metric] {
-        [.init(key: "epoch_seconds", value: epochSeconds), .init(key: "samples_per_second", value: samplesPerSecond),
-         .init(key: "peak_rss_bytes", value: Double(peakRSSBytes))]
+        [
+            .init(key: "epoch_seconds", value: epochSeconds), .init(key: "samples_per_second", value: samplesPerSecond),
+            .init(key: "peak_rss_bytes", value: Double(peakRSSBytes)),
+        ]
     }
 }
 

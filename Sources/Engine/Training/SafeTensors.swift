@@ -39,8 +39,10 @@ public enum SafeTensors {
         for t in sorted {
             precondition(t.shape.reduce(1, *) == t.values.count, "\(t.name): shape \(t.shape) does not fit \(t.values.count) values")
             let end = offset + 4 * t.values.count
-            header[t.name] = ["dtype": "F32", "shape": .array(t.shape.map { .number(Double($0)) }),
-                              "data_offsets": [.number(Double(offset)), .number(Double(end))]]
+            header[t.name] = [
+                "dtype": "F32", "shape": .array(t.shape.map { .number(Double($0)) }),
+                "data_offsets": [.number(Double(offset)), .number(Double(end))],
+            ]
             offset = end
         }
         var json = JSONValue.object(header).canonicalBytes
@@ -52,12 +54,12 @@ public enum SafeTensors {
         out.append(contentsOf: json)
         for t in sorted {
             #if _endian(little)
-            t.values.withUnsafeBytes { out.append(contentsOf: $0) }
+                t.values.withUnsafeBytes { out.append(contentsOf: $0) }
             #else
-            for v in t.values {
-                var bits = v.bitPattern.littleEndian
-                withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
-            }
+                for v in t.values {
+                    var bits = v.bitPattern.littleEndian
+                    withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
+                }
             #endif
         }
         return out
@@ -74,16 +76,17 @@ public enum SafeTensors {
             throw FormatError(description: "the header is not JSON")
         }
         guard case .object(let entries) = header else { throw FormatError(description: "the header is not a JSON object") }
-        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:]
+        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
         for (name, entry) in entries {
             if name == "__metadata__" {
                 if case .object(let m) = entry { for (k, v) in m { metadata[k] = v.stringValue ?? "" } }
                 continue
             }
             guard entry["dtype"]?.stringValue == "F32",
-                  case .array(let shapeValues)? = entry["shape"],
-                  case .array(let offsets)? = entry["data_offsets"], offsets.count == 2,
-                  let start = offsets[0].doubleValue.map(Int.init), let end = offsets[1].doubleValue.map(Int.init)
+                case .array(let shapeValues)? = entry["shape"],
+                case .array(let offsets)? = entry["data_offsets"], offsets.count == 2,
+                let start = offsets[0].doubleValue.map(Int.init), let end = offsets[1].doubleValue.map(Int.init)
             else { throw FormatError(description: "tensor \(name): expected dtype F32 with shape and data_offsets") }
             let shape = shapeValues.compactMap { $0.doubleValue.map(Int.init) }
             let count = shape.reduce(1, *)

@@ -1,10 +1,11 @@
-import Vocabulary
 import Datasets
 import Determinism
+import Vocabulary
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Trains one model on one prepared data set, single-threaded and deterministic.
@@ -34,15 +35,18 @@ public final class Trainer {
     /// independently and per-row losses are summed in row order.
     static let evalChunk = 512
 
-    public init(model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-                data: PreparedData, runHash: String = "", path: KernelPath = .simd) {
+    public init(
+        model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd
+    ) {
         modelConfig = model
         config = train
         checkpointConfig = checkpoint
         self.data = data
         self.runHash = runHash
-        self.model = MLP(config: model, inputDim: data.train.dimension, classes: data.classes,
-                         maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
+        self.model = MLP(
+            config: model, inputDim: data.train.dimension, classes: data.classes,
+            maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
         self.model.initialize(model.initialization, seed: train.seed)
         optimizer = Optimizer(config: train, count: self.model.parameterCount)
     }
@@ -51,9 +55,11 @@ public final class Trainer {
 
     public func run(onEvent: (TrainEvent) -> Void = { _ in }) -> TrainResult {
         let set = data.train
-        let n = set.count, dim = set.dimension
+        let n = set.count
+        let dim = set.dimension
         let totalSteps = stepsPerEpoch * config.epochs
-        var epochs: [ModelMetrics] = [], machine: [MachineMetrics] = []
+        var epochs: [ModelMetrics] = []
+        var machine: [MachineMetrics] = []
         var labels = [Int32](repeating: 0, count: config.batchSize)
         let clock = ContinuousClock()
         while epoch < config.epochs {
@@ -76,8 +82,9 @@ public final class Trainer {
                 let loss = labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: b, backward: true) }
                 guard loss.isFinite else {
                     onEvent(.diverged(epoch: e + 1, step: optimizer.step, loss: Double(loss)))
-                    return TrainResult(status: .diverged, final: epochs.last, epochs: epochs, machine: machine,
-                                       finalCheckpoint: checkpointBytes())
+                    return TrainResult(
+                        status: .diverged, final: epochs.last, epochs: epochs, machine: machine,
+                        finalCheckpoint: checkpointBytes())
                 }
                 if config.clipGradNorm > 0 {
                     clipGradients(model.grads, count: model.parameterCount, maxNorm: config.clipGradNorm)
@@ -102,14 +109,18 @@ public final class Trainer {
             values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
             values += t.perClass.enumerated().map { .init(key: MetricName.classAccuracy($0.offset), value: $0.element) }
             let metrics = ModelMetrics(epoch: epoch, step: optimizer.step, values: values)
-            let m = MachineMetrics(epoch: epoch, step: optimizer.step, epochSeconds: Double((clock.now - started) / .seconds(1)),
-                                   samplesPerSecond: Double(n) / trainSeconds, peakRSSBytes: Trainer.peakRSS())
+            let m = MachineMetrics(
+                epoch: epoch, step: optimizer.step, epochSeconds: Double((clock.now - started) / .seconds(1)),
+                samplesPerSecond: Double(n) / trainSeconds, peakRSSBytes: Trainer.peakRSS())
             epochs.append(metrics)
             machine.append(m)
             onEvent(.epochEnd(metrics, m))
 
             var kinds: Set<CheckpointKind> = []
-            if let v = metrics[checkpointConfig.best], improves(v) { bestValue = v; kinds.insert(.best) }
+            if let v = metrics[checkpointConfig.best], improves(v) {
+                bestValue = v
+                kinds.insert(.best)
+            }
             if epoch == config.epochs { kinds.insert(.final) }
             if checkpointConfig.every > 0 && epoch % checkpointConfig.every == 0 { kinds.insert(.periodic) }
             if !kinds.isEmpty {
@@ -126,9 +137,11 @@ public final class Trainer {
 
     /// Mean loss, accuracy and per-class accuracy over a set, without dropout.
     public func evaluate(_ set: LabeledSet) -> (loss: Double, accuracy: Double, perClass: [Double]) {
-        let classes = data.classes, dim = set.dimension
+        let classes = data.classes
+        let dim = set.dimension
         var lossSum = 0.0
-        var correct = [Int](repeating: 0, count: classes), total = [Int](repeating: 0, count: classes)
+        var correct = [Int](repeating: 0, count: classes)
+        var total = [Int](repeating: 0, count: classes)
         var start = 0
         set.features.withUnsafeBufferPointer { f in
             set.labels.withUnsafeBufferPointer { l in
@@ -185,7 +198,10 @@ public final class Trainer {
     public func restore(checkpoint bytes: [UInt8], best: Double? = nil) throws {
         let file = try SafeTensors.decode(bytes)
         guard file.metadata["numerics_version"] == String(Engine.numericsVersion) else {
-            throw RestoreError(description: "checkpoint was written by numerics version \(file.metadata["numerics_version"] ?? "?"), this engine is \(Engine.numericsVersion)")
+            throw RestoreError(
+                description:
+                    "checkpoint was written by numerics version \(file.metadata["numerics_version"] ?? "?"), this engine is \(Engine.numericsVersion)"
+            )
         }
         guard let step = file.metadata["step"].flatMap(Int.init), let ep = file.metadata["epoch"].flatMap(Int.init) else {
             throw RestoreError(description: "checkpoint metadata lacks step or epoch")
@@ -212,11 +228,11 @@ public final class Trainer {
     static func peakRSS() -> Int {
         var usage = rusage()
         #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss * 1024
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return usage.ru_maxrss * 1024
         #else
-        getrusage(RUSAGE_SELF, &usage)
-        return usage.ru_maxrss
+            getrusage(RUSAGE_SELF, &usage)
+            return usage.ru_maxrss
         #endif
     }
 }

@@ -22,7 +22,9 @@ public final class EventLog: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        guard fd >= 0 else { throw EventLog.WriteError(description: "\(path): cannot open the event log: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw EventLog.WriteError(description: "\(path): cannot open the event log: \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {
@@ -49,7 +51,9 @@ public final class EventLog: @unchecked Sendable {
         syncs.async { [self] in
             if fsync(fd) != 0 {
                 let e = errno
-                lock.lock(); syncError = e; lock.unlock()
+                lock.lock()
+                syncError = e
+                lock.unlock()
             }
         }
     }
@@ -62,8 +66,9 @@ public final class EventLog: @unchecked Sendable {
     }
 
     private func checkBackgroundSync() throws {
-        lock.lock(); let e = syncError; lock.unlock()
+        lock.lock()
+        let e = syncError
+        lock.unlock()
         guard e == 0 else { throw EventLog.WriteError(description: "\(path): fsync failed: \(String(cString: strerror(e)))") }
     }
 }
-

@@ -83,16 +83,22 @@ public enum RunEvent: Sendable, Equatable {
             if let p = e.provenance { o["provenance"] = p.json }
             return .object(o)
         case .metrics(let e):
-            return ["type": "metrics", "scope": .string(e.scope.rawValue), "step": .number(Double(e.step)), "epoch": .number(Double(e.epoch)),
-                    "kind": .string(e.kind.rawValue),
-                    "values": .object(e.values.mapValues { v in v.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null })]
+            return [
+                "type": "metrics", "scope": .string(e.scope.rawValue), "step": .number(Double(e.step)), "epoch": .number(Double(e.epoch)),
+                "kind": .string(e.kind.rawValue),
+                "values": .object(e.values.mapValues { v in v.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null }),
+            ]
         case .checkpoint(let e):
-            return ["type": "checkpoint", "object": .string(e.object), "step": .number(Double(e.step)), "epoch": .number(Double(e.epoch)),
-                    "kinds": .array(e.kinds.sorted().map { .string($0.rawValue) }), "raw_size": .number(Double(e.rawSize)),
-                    "stored_size": .number(Double(e.storedSize))]
+            return [
+                "type": "checkpoint", "object": .string(e.object), "step": .number(Double(e.step)), "epoch": .number(Double(e.epoch)),
+                "kinds": .array(e.kinds.sorted().map { .string($0.rawValue) }), "raw_size": .number(Double(e.rawSize)),
+                "stored_size": .number(Double(e.storedSize)),
+            ]
         case .end(let e):
-            return ["type": "end", "status": .string(e.status.rawValue), "time": .number(e.time),
-                    "error": e.error.map { .string($0) } ?? .null]
+            return [
+                "type": "end", "status": .string(e.status.rawValue), "time": .number(e.time),
+                "error": e.error.map { .string($0) } ?? .null,
+            ]
         }
     }
 
@@ -115,12 +121,17 @@ public enum RunEvent: Sendable, Equatable {
             guard case .object(let values)? = v["values"] else { throw fail("values: expected an object") }
             guard let scope = MetricScope(rawValue: try str("scope")) else { throw fail("scope: expected step or epoch") }
             guard let kind = MetricKind(rawValue: try str("kind")) else { throw fail("kind: expected model or machine") }
-            self = .metrics(Metrics(scope: scope, step: try int("step"), epoch: try int("epoch"), kind: kind,
-                                    values: values.mapValues { $0.doubleValue }))
+            self = .metrics(
+                Metrics(
+                    scope: scope, step: try int("step"), epoch: try int("epoch"), kind: kind,
+                    values: values.mapValues { $0.doubleValue }))
         case "checkpoint":
             guard case .array(let kinds)? = v["kinds"] else { throw fail("kinds: expected a list") }
-            self = .checkpoint(Checkpoint(object: try str("object"), step: try int("step"), epoch: try int("epoch"),
-                                          kinds: Set(kinds.compactMap { $0.stringValue.flatMap(CheckpointKind.init) }), rawSize: try int("raw_size"), storedSize: try int("stored_size")))
+            self = .checkpoint(
+                Checkpoint(
+                    object: try str("object"), step: try int("step"), epoch: try int("epoch"),
+                    kinds: Set(kinds.compactMap { $0.stringValue.flatMap(CheckpointKind.init) }), rawSize: try int("raw_size"),
+                    storedSize: try int("stored_size")))
         case "end":
             guard let status = RunStatus(rawValue: try str("status")) else { throw fail("status: unknown") }
             self = .end(End(status: status, time: v["time"]?.doubleValue ?? 0, error: v["error"]?.stringValue))

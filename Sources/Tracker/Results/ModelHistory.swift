@@ -15,9 +15,11 @@ public enum ModelHistory {
     public static func firstDifference(_ a: [String: [MetricPoint]], _ b: [String: [MetricPoint]]) -> Comparison {
         var compared = 0
         for key in Set(a.keys).union(b.keys).sorted() {
-            let pa = a[key] ?? [], pb = b[key] ?? []
+            let pa = a[key] ?? []
+            let pb = b[key] ?? []
             for i in 0..<max(pa.count, pb.count) {
-                let x = i < pa.count ? pa[i] : nil, y = i < pb.count ? pb[i] : nil
+                let x = i < pa.count ? pa[i] : nil
+                let y = i < pb.count ? pb[i] : nil
                 guard let x, let y, x.step == y.step, x.scope == y.scope, x.value?.bitPattern == y.value?.bitPattern else {
                     let p = x ?? y!
                     return .differs(key: key, scope: p.scope, step: p.step, a: x?.value, b: y?.value)

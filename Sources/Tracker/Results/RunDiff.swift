@@ -43,11 +43,14 @@ extension Tracker {
                 return e.isEmpty ? nil : Dictionary(e.compactMap { p in p.value.map { (p.epoch, $0) } }, uniquingKeysWith: { a, _ in a })
             }
         }
-        let ea = epochs(a), eb = epochs(b)
+        let ea = epochs(a)
+        let eb = epochs(b)
         let metrics = Set(ea.keys).union(eb.keys).sorted().filter { !MetricName.isPerClass($0) }.map { key in
-            let xa = ea[key] ?? [:], xb = eb[key] ?? [:]
-            return RunDiff.Metric(key: key, finalA: xa.keys.max().flatMap { xa[$0] }, finalB: xb.keys.max().flatMap { xb[$0] },
-                                  firstDifferentEpoch: Set(xa.keys).union(xb.keys).sorted().first { xa[$0]?.bitPattern != xb[$0]?.bitPattern })
+            let xa = ea[key] ?? [:]
+            let xb = eb[key] ?? [:]
+            return RunDiff.Metric(
+                key: key, finalA: xa.keys.max().flatMap { xa[$0] }, finalB: xb.keys.max().flatMap { xb[$0] },
+                firstDifferentEpoch: Set(xa.keys).union(xb.keys).sorted().first { xa[$0]?.bitPattern != xb[$0]?.bitPattern })
         }
         func final(_ h: String) throws -> String? { try checkpoints(run: h).last { $0.kinds.contains(.final) }?.object }
         return RunDiff(a: a, b: b, config: config, metrics: metrics, finalCheckpointA: try final(a), finalCheckpointB: try final(b))

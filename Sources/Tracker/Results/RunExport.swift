@@ -1,5 +1,5 @@
-import Foundation
 import Determinism
+import Foundation
 import Vocabulary
 
 /// Runs as data for other tools: JSON objects, CSV rows, JSON lines with full histories. The
@@ -10,22 +10,33 @@ import Vocabulary
 public enum RunExport {
     /// One run: hash, name, status, params, tags, note, and each metric's final, min, max, kind.
     public static func json(_ r: RunRow) -> JSONValue {
-        ["hash": .string(r.record.hash), "name": .string(r.record.name), "status": .string(r.record.status.rawValue),
-         "params": .object(r.params), "tags": .array(r.tags.map(JSONValue.string)), "note": r.record.note.map(JSONValue.string) ?? .null,
-         "metrics": .object(r.summaries.mapValues { s in
-             ["final": s.final.map { .number($0) } ?? .null, "min": s.min.map { .number($0) } ?? .null,
-              "max": s.max.map { .number($0) } ?? .null, "kind": .string(s.kind.rawValue)]
-         })]
+        [
+            "hash": .string(r.record.hash), "name": .string(r.record.name), "status": .string(r.record.status.rawValue),
+            "params": .object(r.params), "tags": .array(r.tags.map(JSONValue.string)), "note": r.record.note.map(JSONValue.string) ?? .null,
+            "metrics": .object(
+                r.summaries.mapValues { s in
+                    [
+                        "final": s.final.map { .number($0) } ?? .null, "min": s.min.map { .number($0) } ?? .null,
+                        "max": s.max.map { .number($0) } ?? .null, "kind": .string(s.kind.rawValue),
+                    ]
+                }),
+        ]
     }
 
     /// One JSON line per run: `json(_:)` plus `history` (key → points).
     public static func jsonLines(_ rows: [RunRow], history: [String: [String: [MetricPoint]]]) -> [String] {
         rows.map { r in
             guard case .object(var members) = json(r) else { return "" }
-            members["history"] = .object((history[r.record.hash] ?? [:]).mapValues { points in
-                .array(points.map { ["scope": .string($0.scope.rawValue), "step": .number(Double($0.step)), "epoch": .number(Double($0.epoch)),
-                                     "value": $0.value.map { .number($0) } ?? .null] })
-            })
+            members["history"] = .object(
+                (history[r.record.hash] ?? [:]).mapValues { points in
+                    .array(
+                        points.map {
+                            [
+                                "scope": .string($0.scope.rawValue), "step": .number(Double($0.step)), "epoch": .number(Double($0.epoch)),
+                                "value": $0.value.map { .number($0) } ?? .null,
+                            ]
+                        })
+                })
             return JSONValue.object(members).canonical
         }
     }
@@ -55,8 +66,10 @@ public enum RunExport {
             var fields = keys.map { g.params[$0].map(csvValue) ?? "" } + [String(g.runs.count)]
             for m in metrics {
                 let s = g.final(m)
-                fields += [s.map { JSONValue.ecmaScriptString($0.mean) } ?? "", s?.std.map { JSONValue.ecmaScriptString($0) } ?? "",
-                           s.map { String($0.n) } ?? "0"]
+                fields += [
+                    s.map { JSONValue.ecmaScriptString($0.mean) } ?? "", s?.std.map { JSONValue.ecmaScriptString($0) } ?? "",
+                    s.map { String($0.n) } ?? "0",
+                ]
             }
             lines.append(csvLine(fields))
         }
@@ -78,6 +91,7 @@ public enum RunExport {
 
     /// RFC 4180 quoting.
     public static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

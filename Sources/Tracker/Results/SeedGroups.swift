@@ -25,7 +25,8 @@ public struct SeedGroup: Sendable {
 
         public init?(_ values: [Double]) {
             guard !values.isEmpty else { return nil }
-            let n = values.count, mean = values.reduce(0, +) / Double(n)
+            let n = values.count
+            let mean = values.reduce(0, +) / Double(n)
             self.n = n
             self.mean = mean
             std = n > 1 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot() : nil
@@ -44,11 +45,16 @@ public struct SeedGroup: Sendable {
 
     /// Groups in the order their first run appears in `rows`.
     public static func group(_ rows: [RunRow]) -> [SeedGroup] {
-        var order: [String] = [], members: [String: [RunRow]] = [:], shared: [String: [String: JSONValue]] = [:]
+        var order: [String] = []
+        var members: [String: [RunRow]] = [:]
+        var shared: [String: [String: JSONValue]] = [:]
         for r in rows {
             let params = r.params.filter { !isSeed($0.key) }
             let key = JSONValue.object(params).canonical
-            if members[key] == nil { order.append(key); shared[key] = params }
+            if members[key] == nil {
+                order.append(key)
+                shared[key] = params
+            }
             members[key, default: []].append(r)
         }
         return order.map { SeedGroup(params: shared[$0]!, runs: members[$0]!) }
@@ -58,16 +64,23 @@ public struct SeedGroup: Sendable {
     /// without it last.
     public static func sorted(_ groups: [SeedGroup], by metric: String) -> [SeedGroup] {
         let sign = Goal.of(metric).maximizes ? -1.0 : 1.0
-        return groups.sorted { a, b in (a.final(metric).map { $0.mean * sign } ?? .infinity) < (b.final(metric).map { $0.mean * sign } ?? .infinity) }
+        return groups.sorted { a, b in
+            (a.final(metric).map { $0.mean * sign } ?? .infinity) < (b.final(metric).map { $0.mean * sign } ?? .infinity)
+        }
     }
 
     /// The groups as JSON: params, n, the runs' hashes, and each metric's final and best stats.
     public static func json(_ groups: [SeedGroup], metrics: [String]) -> JSONValue {
-        .array(groups.map { g in
-            ["params": .object(g.params), "n": .number(Double(g.runs.count)), "runs": .array(g.runs.map { .string($0.record.hash) }),
-             "metrics": .object(Dictionary(uniqueKeysWithValues: metrics.map { m in
-                 (m, ["final": g.final(m)?.json ?? .null, "best": g.best(m)?.json ?? .null])
-             }))]
-        })
+        .array(
+            groups.map { g in
+                [
+                    "params": .object(g.params), "n": .number(Double(g.runs.count)), "runs": .array(g.runs.map { .string($0.record.hash) }),
+                    "metrics": .object(
+                        Dictionary(
+                            uniqueKeysWithValues: metrics.map { m in
+                                (m, ["final": g.final(m)?.json ?? .null, "best": g.best(m)?.json ?? .null])
+                            })),
+                ]
+            })
     }
 }

@@ -52,4 +52,3 @@ public final class Lease: @unchecked Sendable {
         return now.timeIntervalSince(m) < expiry
     }
 }
-

@@ -32,8 +32,9 @@ public final class Tracker: Sendable {
         self.directory = directory
         let fm = FileManager.default
         if !create && !fm.fileExists(atPath: "\(directory)/cairn.sqlite") {
-            throw StoreError("\(directory): no Cairn store there (\(fm.fileExists(atPath: directory) ? "no cairn.sqlite in it" : "no such directory")); "
-                             + "check --store or $CAIRN_STORE, or make one with `cairn sweep`")
+            throw StoreError(
+                "\(directory): no Cairn store there (\(fm.fileExists(atPath: directory) ? "no cairn.sqlite in it" : "no such directory")); "
+                    + "check --store or $CAIRN_STORE, or make one with `cairn sweep`")
         }
         do {
             for sub in ["", "/events", "/logs", "/objects", "/leases"] {
@@ -53,7 +54,12 @@ public final class Tracker: Sendable {
             // Two processes opening a new store at once would both create its tables (and
             // both switch it to WAL): opening and migrating happen under an exclusive lock.
             let lock = open("\(directory)/.lock", O_RDWR | O_CREAT, 0o644)
-            defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+            defer {
+                if lock >= 0 {
+                    flock(lock, LOCK_UN)
+                    close(lock)
+                }
+            }
             if lock >= 0 { flock(lock, LOCK_EX) }
             db = try DatabasePool(path: "\(directory)/cairn.sqlite", configuration: config)
             try Schema.migrator.migrate(db)
