@@ -13,8 +13,8 @@ import GRDB
 /// the code that builds every index. Everything is verified before anything is written:
 /// every object's bytes against its name, every run's config against its hash, every
 /// checkpoint an event log names against the bundle and the store.
-public enum RunBundle {
-    public static let formatVersion = 1
+package enum RunBundle {
+    package static let formatVersion = 1
 
     struct Header: Codable {
         var cairn_bundle: Int
@@ -44,12 +44,12 @@ public enum RunBundle {
         var object: Object?
     }
 
-    public struct ImportResult: Sendable, Equatable {
+    package struct ImportResult: Sendable, Equatable {
         /// Runs added to the store.
-        public var imported: [String] = []
+        package var imported: [String] = []
         /// Runs the store already had as results; left as they were.
-        public var present: [String] = []
-        public var objects = 0
+        package var present: [String] = []
+        package var objects = 0
     }
 
     static var encoder: JSONEncoder {
@@ -69,7 +69,7 @@ public enum RunBundle {
 extension Tracker {
     /// The bundle of these runs (full hashes): gzip-compressed JSON Lines. Runs still queued
     /// or running cannot be bundled: their logs are not finished.
-    public func exportBundle(runs hashes: [String]) throws -> [UInt8] {
+    package func exportBundle(runs hashes: [String]) throws -> [UInt8] {
         let records = try runs(hashes)
         var lines: [RunBundle.Line] = []
         var sweeps: [String: SweepRecord] = [:]
@@ -142,7 +142,7 @@ extension Tracker {
     /// hash (the rule lives with the planner). Verifies everything first, then writes objects,
     /// then each run: recorded, its event log written (atomically) and ingested. Runs the store
     /// already has as results stay as they are; other runs of the same hash are replaced.
-    public func importBundle(_ bytes: [UInt8], origin: String, runHashIsValid: (RunRecord) -> Bool) throws -> RunBundle.ImportResult {
+    package func importBundle(_ bytes: [UInt8], origin: String, runHashIsValid: (RunRecord) -> Bool) throws -> RunBundle.ImportResult {
         func bad(_ message: String) -> StoreError { StoreError("\(origin): \(message)") }
         guard Gzip.isGzip(bytes), let text = try? Gzip.decompress(bytes) else { throw bad("not a Cairn bundle (not gzip data)") }
         let decoder = RunBundle.decoder
@@ -249,7 +249,7 @@ extension Tracker {
 
 /// Writes a file so that it is either absent or complete, never half-written: a temporary
 /// file beside it, renamed into place.
-public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+package func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     let temporary = path + ".partial-\(getpid())"
     guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
         throw Tracker.StoreError("\(path): cannot write: \(String(cString: strerror(errno)))")

@@ -4,11 +4,11 @@ import GRDBSQLite
 import Vocabulary
 
 extension Tracker {
-    public struct IngestResult: Sendable, Equatable {
-        public var events = 0
-        public var points = 0
+    package struct IngestResult: Sendable, Equatable {
+        package var events = 0
+        package var points = 0
         /// The run's status after ingest, if the log said anything about it.
-        public var status: RunStatus?
+        package var status: RunStatus?
 
         mutating func add(_ other: IngestResult) {
             events += other.events
@@ -21,14 +21,14 @@ extension Tracker {
     /// the same events again changes nothing. A log cut off mid-line (a crash) is ingested up to
     /// its last complete line.
     @discardableResult
-    public func ingest(run hash: String) throws -> IngestResult {
+    package func ingest(run hash: String) throws -> IngestResult {
         try ingest(runs: [hash])[hash] ?? IngestResult()
     }
 
     /// Ingests several runs' logs, in batches of about `batchLines` lines (across runs); each
     /// transaction also records how far into each log it got, so an interrupted ingest resumes
     /// where its last commit left off.
-    public func ingest(runs hashes: [String], batchLines: Int = 10_000) throws -> [String: IngestResult] {
+    package func ingest(runs hashes: [String], batchLines: Int = 10_000) throws -> [String: IngestResult] {
         func size(_ path: String) -> Int {
             var st = stat()
             return stat(path, &st) == 0 ? Int(st.st_size) : 0
@@ -216,7 +216,7 @@ extension Tracker {
     /// Ingests every event log in the store (of runs recorded in the index); returns the
     /// number of runs and events ingested.
     @discardableResult
-    public func ingestAll(batchLines: Int = 10_000) throws -> (runs: Int, events: Int) {
+    package func ingestAll(batchLines: Int = 10_000) throws -> (runs: Int, events: Int) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/events")) ?? []
         let hashes = files.filter { $0.hasSuffix(".jsonl") }.map { String($0.dropLast(6)) }.sorted()
         let known = try db.read { db in try String.fetchSet(db, RunRecord.select(Column("hash")).filter(hashes.contains(Column("hash")))) }

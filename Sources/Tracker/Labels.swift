@@ -4,7 +4,7 @@ import GRDB
 extension Tracker {
     /// Adds and removes tags of runs, in one transaction. A tag is a short label without
     /// spaces (so it reads in a listing and in `--where 'tag = "…"'`).
-    public func tag(runs hashes: [String], add: [String] = [], remove: [String] = []) throws {
+    package func tag(runs hashes: [String], add: [String] = [], remove: [String] = []) throws {
         for name in add where !Tracker.isTagName(name) {
             throw StoreError("\"\(name)\" is not a tag: use letters, digits and . _ - / (1 to 64 characters)")
         }
@@ -20,14 +20,14 @@ extension Tracker {
     }
 
     /// Sets (or, with nil, clears) a run's note.
-    public func setNote(run hash: String, _ note: String?) throws {
+    package func setNote(run hash: String, _ note: String?) throws {
         try db.write { db in
             try db.execute(sql: "UPDATE run SET note = ? WHERE hash = ?", arguments: [note, hash])
             if db.changesCount == 0 { throw StoreError("no run \(hash) in the store") }
         }
     }
 
-    public func tags(run hash: String) throws -> [String] {
+    package func tags(run hash: String) throws -> [String] {
         try db.read { db in
             try String.fetchAll(
                 db, sql: "SELECT name FROM tag WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY name", arguments: [hash])

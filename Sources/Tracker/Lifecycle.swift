@@ -18,12 +18,12 @@ extension Tracker {
         """
 
     /// Claims a run for this process (see `claimSQL`); returns whether this one won.
-    public func claim(run hash: String, sawStatus: RunStatus, sawAttempts: Int) throws -> Bool {
+    package func claim(run hash: String, sawStatus: RunStatus, sawAttempts: Int) throws -> Bool {
         try claim(runs: [(hash, sawStatus, sawAttempts)]) == [hash]
     }
 
     /// Claims several runs in one transaction; returns the hashes this process won.
-    public func claim(runs: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)]) throws -> [String] {
+    package func claim(runs: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)]) throws -> [String] {
         try db.write { db in
             let st = try db.cachedStatement(sql: Tracker.claimSQL)
             var won: [String] = []
@@ -36,7 +36,7 @@ extension Tracker {
     }
 
     /// A claimed run's next attempt is starting (a retry): `running`, one more attempt.
-    public func startRetry(run hash: String) throws {
+    package func startRetry(run hash: String) throws {
         try update(run: hash) {
             $0.status = .running
             $0.attempts += 1
@@ -44,13 +44,13 @@ extension Tracker {
     }
 
     /// A run whose process failed goes back in this scheduler's queue for another attempt.
-    public func requeue(run hash: String) throws {
+    package func requeue(run hash: String) throws {
         try update(run: hash) { $0.status = .queued }
     }
 
     /// The run was stopped by Ctrl-C or SIGTERM before it had a result (`reason` is kept as
     /// its error, when given).
-    public func interrupt(run hash: String, reason: String? = nil) throws {
+    package func interrupt(run hash: String, reason: String? = nil) throws {
         try update(run: hash) { r in
             r.status = .interrupted
             if let reason { r.error = reason }
@@ -58,7 +58,7 @@ extension Tracker {
     }
 
     /// The run's process ended without a result: its exit code or signal, and why.
-    public func fail(run hash: String, exitCode: Int?, signal: Int?, error: String, at time: Date = Date()) throws {
+    package func fail(run hash: String, exitCode: Int?, signal: Int?, error: String, at time: Date = Date()) throws {
         try update(run: hash) { r in
             r.status = .failed
             r.exitCode = exitCode
@@ -79,7 +79,7 @@ extension Tracker {
     }
 
     /// The latest epoch a run has reported and its training loss then.
-    public func progress(run hash: String) throws -> (epoch: Int, trainLoss: Double?) {
+    package func progress(run hash: String) throws -> (epoch: Int, trainLoss: Double?) {
         try db.read { db in
             let row = try Row.fetchOne(
                 db,

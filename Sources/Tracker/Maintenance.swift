@@ -4,25 +4,25 @@ import Foundation
 import GRDB
 
 extension Tracker {
-    public struct VerifyReport: Sendable {
+    package struct VerifyReport: Sendable {
         /// Object hash → the runs that reference it.
-        public var missing: [String: [String]] = [:]
-        public var corrupt: [String: [String]] = [:]
-        public var orphaned: [String] = []
-        public var checked = 0
-        public var integrity = "ok"
+        package var missing: [String: [String]] = [:]
+        package var corrupt: [String: [String]] = [:]
+        package var orphaned: [String] = []
+        package var checked = 0
+        package var integrity = "ok"
         /// Sweeps whose stored definition no longer hashes to the sweep's hash.
-        public var alteredSweeps: [String] = []
+        package var alteredSweeps: [String] = []
         /// Sweeps recorded by an older Cairn, which stored a summary instead of the hashed
         /// definition: they cannot be checked.
-        public var uncheckableSweeps: [String] = []
-        public var sweepsChecked = 0
-        public var ok: Bool { missing.isEmpty && corrupt.isEmpty && alteredSweeps.isEmpty && integrity == "ok" }
+        package var uncheckableSweeps: [String] = []
+        package var sweepsChecked = 0
+        package var ok: Bool { missing.isEmpty && corrupt.isEmpty && alteredSweeps.isEmpty && integrity == "ok" }
     }
 
     /// Re-hashes every object and checks every reference: missing and corrupt objects (with
     /// the runs they affect), objects no run references, and SQLite's integrity check.
-    public func verify() throws -> VerifyReport {
+    package func verify() throws -> VerifyReport {
         var report = VerifyReport()
         let refs = try db.read { db -> [String: [String]] in
             var refs: [String: [String]] = [:]
@@ -55,7 +55,7 @@ extension Tracker {
     }
 
     /// Objects no run references; removed when `apply`. Returns them and the bytes they hold.
-    public func gc(apply: Bool) throws -> (objects: [String], bytes: Int) {
+    package func gc(apply: Bool) throws -> (objects: [String], bytes: Int) {
         let referenced = try db.read { db in try String.fetchSet(db, sql: "SELECT DISTINCT object FROM checkpoint") }
         let unreferenced = objects.all().filter { !referenced.contains($0) }
         let bytes = unreferenced.reduce(0) { $0 + objects.storedSize($1) }
@@ -64,7 +64,7 @@ extension Tracker {
     }
 
     /// Bytes the store takes on disk (index, objects, logs).
-    public func sizeOnDisk() -> Int {
+    package func sizeOnDisk() -> Int {
         let fm = FileManager.default
         guard let e = fm.enumerator(atPath: directory) else { return 0 }
         var total = 0
@@ -82,7 +82,7 @@ extension Tracker {
     /// cascades, their series, params, summaries, tags, checkpoints and sweep memberships; then
     /// their event logs, outputs and leases (a removed run planned again starts afresh, rather
     /// than re-ingesting its old log). Objects may be shared: they stay until `gc(apply: true)`.
-    public func remove(runs hashes: [String]) throws {
+    package func remove(runs hashes: [String]) throws {
         try removeRows(hashes)
         for hash in hashes {
             for path in [eventLogPath(hash), logPath(hash), leasePath(hash)] { try? FileManager.default.removeItem(atPath: path) }

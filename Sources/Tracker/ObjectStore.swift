@@ -15,31 +15,31 @@ import Foundation
 ///     let store = try ObjectStore(directory: "runs/objects")
 ///     let id = try store.put(bytes)        // "9f86d0…"
 ///     let back = try store.get(id)         // bytes, re-verified against the name
-public struct ObjectStore: Sendable {
-    public let directory: String
+package struct ObjectStore: Sendable {
+    package let directory: String
 
-    public struct ObjectError: Error, CustomStringConvertible, Equatable {
-        public let object: String
-        public let problem: String
-        public var description: String { "object \(object): \(problem)" }
+    package struct ObjectError: Error, CustomStringConvertible, Equatable {
+        package let object: String
+        package let problem: String
+        package var description: String { "object \(object): \(problem)" }
     }
 
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    public func path(_ hash: String) -> String {
+    package func path(_ hash: String) -> String {
         "\(directory)/\(hash.prefix(2))/\(hash.dropFirst(2)).gz"
     }
 
-    public func contains(_ hash: String) -> Bool { FileManager.default.fileExists(atPath: path(hash)) }
+    package func contains(_ hash: String) -> Bool { FileManager.default.fileExists(atPath: path(hash)) }
 
     /// Stores `bytes`, returns their SHA-256. One pass hashes and compresses 64 KiB at a time
     /// into a temporary file, which is fsynced and renamed into place: concurrent writers of
     /// the same object are safe, and a crash never leaves a visible partial object.
     @discardableResult
-    public func put(_ bytes: [UInt8]) throws -> (hash: String, storedSize: Int) {
+    package func put(_ bytes: [UInt8]) throws -> (hash: String, storedSize: Int) {
         let tmp = "\(directory)/tmp-\(UUID().uuidString)"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw ObjectError(object: "(new)", problem: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
@@ -89,7 +89,7 @@ public struct ObjectStore: Sendable {
     }
 
     /// The object's bytes, decompressed and checked against its name.
-    public func get(_ hash: String) throws -> [UInt8] {
+    package func get(_ hash: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path(hash)) else {
             throw ObjectError(object: hash, problem: "missing (\(path(hash)))")
         }
@@ -103,7 +103,7 @@ public struct ObjectStore: Sendable {
     }
 
     /// Every object hash present.
-    public func all() -> [String] {
+    package func all() -> [String] {
         let fm = FileManager.default
         var out: [String] = []
         for prefix in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where prefix.count == 2 {
@@ -114,9 +114,9 @@ public struct ObjectStore: Sendable {
         return out.sorted()
     }
 
-    public func remove(_ hash: String) throws { try FileManager.default.removeItem(atPath: path(hash)) }
+    package func remove(_ hash: String) throws { try FileManager.default.removeItem(atPath: path(hash)) }
 
-    public func storedSize(_ hash: String) -> Int {
+    package func storedSize(_ hash: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path(hash)))?[.size] as? Int) ?? 0
     }
 }

@@ -6,7 +6,7 @@ import Vocabulary
 
 /// A run as the store records it when it is planned: its identity, its canonical spec and the
 /// params `--where` and listings see. The planner's `PlannedRun` is one (see Scheduler).
-public protocol RecordableRun {
+package protocol RecordableRun {
     var hash: String { get }
     var name: String { get }
     /// The fully resolved spec, canonical JSON (RFC 8785).
@@ -18,16 +18,16 @@ public protocol RecordableRun {
 }
 
 /// A run to record that no planner made: a benchmark's or a test's, written out by hand.
-public struct RunEntry: RecordableRun, Sendable {
-    public let hash: String
-    public let name: String
-    public let canonicalSpec: String
-    public let numericsVersion: Int
-    public let datasetSHA256: String
-    public let params: [String: JSONValue]
-    public var recordedParams: [String: JSONValue] { params }
+package struct RunEntry: RecordableRun, Sendable {
+    package let hash: String
+    package let name: String
+    package let canonicalSpec: String
+    package let numericsVersion: Int
+    package let datasetSHA256: String
+    package let params: [String: JSONValue]
+    package var recordedParams: [String: JSONValue] { params }
 
-    public init(
+    package init(
         hash: String, name: String, canonicalSpec: String, numericsVersion: Int, datasetSHA256: String,
         params: [String: JSONValue]
     ) {
@@ -45,7 +45,7 @@ extension Tracker {
     /// their status and results and join the sweep; new ones are `planned`. Returns the records
     /// as stored, in plan order.
     @discardableResult
-    public func record<R: RecordableRun>(sweep: SweepRecord?, runs: [R]) throws -> [RunRecord] {
+    package func record<R: RecordableRun>(sweep: SweepRecord?, runs: [R]) throws -> [RunRecord] {
         try db.write { db in
             var sweepId: Int64?
             if var s = sweep {
@@ -109,7 +109,7 @@ extension ParamRecord {
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch type {
         case "number": return number.map { .number($0) } ?? .null
         case "bool": return .bool(number == 1)

@@ -21,6 +21,6 @@ public func freshStore() throws -> Tracker {
 }
 
 /// A run to record, as a planner would hand it over (numerics version 2, data set "d").
-public func TestRun(hash: String, name: String, canonicalSpec: String, params: [String: JSONValue]) -> RunEntry {
+package func TestRun(hash: String, name: String, canonicalSpec: String, params: [String: JSONValue]) -> RunEntry {
     RunEntry(hash: hash, name: name, canonicalSpec: canonicalSpec, numericsVersion: 2, datasetSHA256: "d", params: params)
 }

@@ -7,7 +7,7 @@ import Foundation
 /// each one left a core idle for a disk flush per epoch — with several runs at once, one
 /// flush after another, since they share the file system's journal. The end-of-run `sync`
 /// waits for those and then for its own, before the run's process reports its result.
-public final class EventLog: @unchecked Sendable {
+package final class EventLog: @unchecked Sendable {
     let fd: Int32
     let path: String
     private let syncs = DispatchQueue(label: "cairn.event-log.sync")
@@ -15,11 +15,11 @@ public final class EventLog: @unchecked Sendable {
     private var syncError: Int32 = 0
     private let lock = NSLock()
 
-    public struct WriteError: Error, CustomStringConvertible {
-        public let description: String
+    package struct WriteError: Error, CustomStringConvertible {
+        package let description: String
     }
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard fd >= 0 else {
@@ -32,7 +32,7 @@ public final class EventLog: @unchecked Sendable {
         close(fd)
     }
 
-    public func append(_ event: RunEvent) throws {
+    package func append(_ event: RunEvent) throws {
         try checkBackgroundSync()
         let line = event.line()
         try line.withUnsafeBytes { b in
@@ -46,7 +46,7 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Starts an fsync of everything appended so far, without waiting for it.
-    public func syncInBackground() throws {
+    package func syncInBackground() throws {
         try checkBackgroundSync()
         syncs.async { [self] in
             if fsync(fd) != 0 {
@@ -59,7 +59,7 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Makes everything appended so far durable, waiting for it.
-    public func sync() throws {
+    package func sync() throws {
         syncs.sync {}
         try checkBackgroundSync()
         guard fsync(fd) == 0 else { throw EventLog.WriteError(description: "\(path): fsync failed: \(String(cString: strerror(errno)))") }

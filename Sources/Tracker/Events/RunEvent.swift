@@ -11,30 +11,30 @@ import Vocabulary
 ///     {"type":"metrics","scope":"epoch","step":860,"epoch":1,"kind":"model","values":{"val_accuracy":0.86}}
 ///     {"type":"checkpoint","object":"9f86…","step":860,"epoch":1,"kinds":["best","final"],"raw_size":2442368,"stored_size":2241530}
 ///     {"type":"end","status":"completed","time":1764400012.1}
-public enum RunEvent: Sendable, Equatable {
+package enum RunEvent: Sendable, Equatable {
     case start(Start)
     case metrics(Metrics)
     case checkpoint(Checkpoint)
     case end(End)
 
-    public struct Start: Sendable, Equatable {
-        public var attempt: Int
-        public var time: Double
-        public var provenance: Provenance?
-        public init(attempt: Int, time: Double, provenance: Provenance?) {
+    package struct Start: Sendable, Equatable {
+        package var attempt: Int
+        package var time: Double
+        package var provenance: Provenance?
+        package init(attempt: Int, time: Double, provenance: Provenance?) {
             self.attempt = attempt
             self.time = time
             self.provenance = provenance
         }
     }
 
-    public struct Metrics: Sendable, Equatable {
-        public var scope: MetricScope
-        public var step: Int
-        public var epoch: Int
-        public var kind: MetricKind
-        public var values: [String: Double?]
-        public init(scope: MetricScope, step: Int, epoch: Int, kind: MetricKind, values: [String: Double?]) {
+    package struct Metrics: Sendable, Equatable {
+        package var scope: MetricScope
+        package var step: Int
+        package var epoch: Int
+        package var kind: MetricKind
+        package var values: [String: Double?]
+        package init(scope: MetricScope, step: Int, epoch: Int, kind: MetricKind, values: [String: Double?]) {
             self.scope = scope
             self.step = step
             self.epoch = epoch
@@ -43,14 +43,14 @@ public enum RunEvent: Sendable, Equatable {
         }
     }
 
-    public struct Checkpoint: Sendable, Equatable {
-        public var object: String
-        public var step: Int
-        public var epoch: Int
-        public var kinds: Set<CheckpointKind>
-        public var rawSize: Int
-        public var storedSize: Int
-        public init(object: String, step: Int, epoch: Int, kinds: Set<CheckpointKind>, rawSize: Int, storedSize: Int) {
+    package struct Checkpoint: Sendable, Equatable {
+        package var object: String
+        package var step: Int
+        package var epoch: Int
+        package var kinds: Set<CheckpointKind>
+        package var rawSize: Int
+        package var storedSize: Int
+        package init(object: String, step: Int, epoch: Int, kinds: Set<CheckpointKind>, rawSize: Int, storedSize: Int) {
             self.object = object
             self.step = step
             self.epoch = epoch
@@ -60,23 +60,23 @@ public enum RunEvent: Sendable, Equatable {
         }
     }
 
-    public struct End: Sendable, Equatable {
-        public var status: RunStatus
-        public var time: Double
-        public var error: String?
-        public init(status: RunStatus, time: Double, error: String? = nil) {
+    package struct End: Sendable, Equatable {
+        package var status: RunStatus
+        package var time: Double
+        package var error: String?
+        package init(status: RunStatus, time: Double, error: String? = nil) {
             self.status = status
             self.time = time
             self.error = error
         }
     }
 
-    public struct FormatError: Error, CustomStringConvertible {
-        public let description: String
+    package struct FormatError: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// The event as JSON (snake_case keys).
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch self {
         case .start(let e):
             var o: [String: JSONValue] = ["type": "start", "attempt": .number(Double(e.attempt)), "time": .number(e.time)]
@@ -102,7 +102,7 @@ public enum RunEvent: Sendable, Equatable {
         }
     }
 
-    public init(json v: JSONValue) throws {
+    package init(json v: JSONValue) throws {
         func fail(_ what: String) -> FormatError { FormatError(description: what) }
         func int(_ k: String) throws -> Int {
             guard let d = v[k]?.doubleValue, d == d.rounded() else { throw fail("\(k): expected an integer") }
@@ -141,14 +141,14 @@ public enum RunEvent: Sendable, Equatable {
     }
 
     /// The event as one line of canonical JSON, newline included.
-    public func line() -> [UInt8] {
+    package func line() -> [UInt8] {
         var bytes = json.canonicalBytes
         bytes.append(0x0A)
         return bytes
     }
 
     /// Parses one line (without its newline).
-    public static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> RunEvent {
+    package static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> RunEvent {
         try RunEvent(json: try JSONValue.parse(line))
     }
 }

@@ -3,15 +3,15 @@ import Foundation
 /// A running run's lease: a file whose modification time its process refreshes every
 /// `Lease.interval` seconds. A scheduler that finds a run `running` in the index treats it as
 /// alive while its lease is younger than `Lease.expiry`, and re-queues it after.
-public final class Lease: @unchecked Sendable {
-    public static let interval: TimeInterval = 1
-    public static let expiry: TimeInterval = 10
+package final class Lease: @unchecked Sendable {
+    package static let interval: TimeInterval = 1
+    package static let expiry: TimeInterval = 10
     let path: String
     private var timer: DispatchSourceTimer?
 
-    public init(path: String) { self.path = path }
+    package init(path: String) { self.path = path }
 
-    public func start() {
+    package func start() {
         touch()
         let t = DispatchSource.makeTimerSource(queue: .global())
         t.schedule(deadline: .now() + Lease.interval, repeating: Lease.interval)
@@ -36,18 +36,18 @@ public final class Lease: @unchecked Sendable {
 
     /// Stops refreshing. The file stays: until the scheduler has recorded the run's outcome,
     /// the run must not look abandoned to another scheduler; the scheduler removes it then.
-    public func stop() {
+    package func stop() {
         timer?.cancel()
     }
 
     /// Takes or refreshes a lease on behalf of a scheduler (for a run it has claimed but not
     /// started yet).
-    public static func hold(_ path: String) {
+    package static func hold(_ path: String) {
         if utimes(path, nil) != 0 { stamp(path) }
     }
 
     /// Whether the lease at `path` was refreshed within `expiry` seconds.
-    public static func isAlive(_ path: String, now: Date = Date()) -> Bool {
+    package static func isAlive(_ path: String, now: Date = Date()) -> Bool {
         guard let m = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return false }
         return now.timeIntervalSince(m) < expiry
     }

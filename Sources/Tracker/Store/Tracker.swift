@@ -17,7 +17,7 @@ import GRDB
 ///     try tracker.ingest(run: hash)
 public final class Tracker: Sendable {
     public let directory: String
-    public let objects: ObjectStore
+    package let objects: ObjectStore
     let db: DatabasePool
 
     public struct StoreError: Error, CustomStringConvertible {
@@ -73,8 +73,8 @@ public final class Tracker: Sendable {
         }
     }
 
-    public func eventLogPath(_ hash: String) -> String { "\(directory)/events/\(hash).jsonl" }
+    package func eventLogPath(_ hash: String) -> String { "\(directory)/events/\(hash).jsonl" }
     public func logPath(_ hash: String) -> String { "\(directory)/logs/\(hash).log" }
 
-    public func leasePath(_ hash: String) -> String { "\(directory)/leases/\(hash).lease" }
+    package func leasePath(_ hash: String) -> String { "\(directory)/leases/\(hash).lease" }
 }
