@@ -38,6 +38,22 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    /// Every command reports a file with several errors the same way: one line each, each
+    /// prefixed `error: `.
+    @Test func aMultiErrorReportPrefixesEveryLine() throws {
+        let dir = try CairnProcess.temporaryDirectory()
+        let file = "\(dir)/bad.yaml"
+        try "name: bad\ntrain:\n  lr: fast\n  epochs: many\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let expected =
+            "error: \(file):3:7: train.lr: expected a number, found \"fast\"\n"
+            + "error: \(file):4:11: train.epochs: expected an integer, found \"many\"\n"
+        for command in [["train", file], ["plan", file], ["run", file, "--store", "\(dir)/runs"]] {
+            let r = try CairnProcess.run(command)
+            #expect(r.status == 2, "\(command)")
+            #expect(r.stderr == expected, "\(command): \(r.stderr)")
+        }
+    }
+
     @Test func badOverrideAndUsageExitTwo() throws {
         let r = try CairnProcess.run(["train", "experiments/quickstart.yaml", "--set", "train.epochs=many"])
         #expect(r.status == 2)

@@ -45,6 +45,24 @@ import Vocabulary
         #expect(try t.verify().missing == [hash: [planned(1).hash]])
     }
 
+    /// A sweep's stored definition is exactly what its hash covers: verify hashes it again.
+    @Test func verifyChecksEverySweepDefinitionAgainstItsHash() throws {
+        let t = try freshStore()
+        let definition = #"{"method":"grid","numerics_version":2,"parameters":{"train.lr":{"values":[0.1,0.01]}}}"#
+        let hash = sha256Hex([Array(definition.utf8)])
+        try t.record(sweep: SweepRecord(hash: hash, source: "s.yaml", definition: definition, metric: nil, goal: nil), runs: [planned(1)])
+        try t.record(
+            sweep: SweepRecord(hash: "0ld", source: "old.yaml", definition: #"{"source":"old.yaml"}"#, metric: nil, goal: nil),
+            runs: [planned(2)])
+        var report = try t.verify()
+        #expect(report.ok && report.sweepsChecked == 1 && report.uncheckableSweeps == ["0ld"])
+        try t.db.write { db in
+            try db.execute(sql: "UPDATE sweep SET definition = replace(definition, '0.01', '0.02') WHERE hash = ?", arguments: [hash])
+        }
+        report = try t.verify()
+        #expect(!report.ok && report.alteredSweeps == [hash])
+    }
+
     @Test func gcRemovesOnlyUnreferencedObjects() throws {
         let t = try freshStore()
         let kept = try t.objects.put(Array(repeating: 1, count: 100)).hash
