@@ -34,10 +34,24 @@ public struct RunQuery: Sendable {
     public var limit: Int?
     /// Only these runs (full hashes), listed in this order unless `sort` is given.
     public var hashes: [String]?
+    /// The params each row carries: all of them, or only those whose values differ between
+    /// the listed runs (what a listing shows; far fewer rows to read).
+    public var params: ParamSelection = .all
+    /// The metric summaries each row carries (nil: all of them).
+    public var metrics: Set<String>?
+    /// Whether each record carries its canonical spec (`config`); a listing shows none, and
+    /// a thousand of them are most of the bytes it would read.
+    public var configs = true
+
+    public enum ParamSelection: Sendable { case all, varying }
+
     public init(
         sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false,
-        limit: Int? = nil, hashes: [String]? = nil
+        limit: Int? = nil, hashes: [String]? = nil, params: ParamSelection = .all, metrics: Set<String>? = nil, configs: Bool = true
     ) {
+        self.configs = configs
+        self.params = params
+        self.metrics = metrics
         self.hashes = hashes
         self.sweep = sweep
         self.statuses = statuses
@@ -106,8 +120,7 @@ extension Tracker {
             func knownNames() throws -> Filter.Names {
                 if let names { return names }
                 let n = Filter.Names(
-                    params: try String.fetchSet(db, sql: "SELECT DISTINCT key FROM param"),
-                    metrics: try String.fetchSet(db, sql: "SELECT DISTINCT key FROM summary"))
+                    params: try Tracker.distinctKeys(of: "param", in: db), metrics: try Tracker.distinctKeys(of: "summary", in: db))
                 names = n
                 return n
             }
@@ -138,32 +151,62 @@ extension Tracker {
                 request = request.order(Column("createdAt"), Column("id"))
             }
             if let limit = q.limit { request = request.limit(limit) }
-            let records = try RunRecord.fetchAll(db, rows: try Row.fetchCursor(db, request.select(RunRecord.columns.map { Column($0) })))
-            let ids = records.compactMap(\.id)
-            // Rows decoded by hand: Codable costs more than the query for thousands of rows.
-            var params: [Int64: [String: JSONValue]] = [:]
-            let paramRows = try Row.fetchCursor(
-                db, sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))",
-                arguments: [jsonList(ids)])
-            var pcs: ColumnPositions?
-            while let r = try paramRows.next() {
-                let pc = pcs ?? ColumnPositions(r)
-                pcs = pc
-                let p = ParamRecord(
-                    runId: r[pc["runId"]], key: r[pc["key"]], type: r[pc["type"]], number: r[pc["number"]], text: r[pc["text"]])
-                params[p.runId, default: [:]][p.key] = p.json
+            let columns: [any SQLSelectable] = RunRecord.columns.map { name in
+                q.configs || name != "config" ? Column(name) as any SQLSelectable : SQL(sql: "'' AS config")
             }
+            let records = try RunRecord.fetchAll(try request.select(columns).makePreparedRequest(db, forSingleResult: false).statement)
+            let ids = records.compactMap(\.id)
+            // Rows decoded by hand, by column name (positions looked up once per statement):
+            // Codable costs more than the query for thousands of rows.
+            let idList = jsonList(ids)
+            let paramStatement = try db.cachedStatement(
+                sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))")
+            let pc = ColumnPositions(paramStatement)
+            let (pRun, pKey, pType, pNumber, pText) = (pc["runId"], pc["key"], pc["type"], pc["number"], pc["text"])
+            var paramRecords: [ParamRecord] = []
+            let paramRows = try Row.fetchCursor(paramStatement, arguments: [idList])
+            while let r = try paramRows.next() {
+                paramRecords.append(ParamRecord(runId: r[pRun], key: r[pKey], type: r[pType], number: r[pNumber], text: r[pText]))
+            }
+            if q.params == .varying {
+                // The rule of `JSONValue.varyingKeys` on the stored values (numbers compared as
+                // numbers): a key varies when some run lacks it or two runs hold different
+                // values. Decided before any value is decoded, so only those are.
+                var first: [String: ParamRecord] = [:]
+                var count: [String: Int] = [:]
+                var varies: Set<String> = []
+                for p in paramRecords {
+                    count[p.key, default: 0] += 1
+                    if let f = first[p.key] {
+                        if f.type != p.type || f.number != p.number || f.text != p.text { varies.insert(p.key) }
+                    } else {
+                        first[p.key] = p
+                    }
+                }
+                for (key, n) in count where n < ids.count { varies.insert(key) }
+                paramRecords.removeAll { !varies.contains($0.key) }
+            }
+            var params: [Int64: [String: JSONValue]] = [:]
+            for p in paramRecords { params[p.runId, default: [:]][p.key] = p.json }
             var summaries: [Int64: [String: SummaryRecord]] = [:]
-            let summaryRows = try Row.fetchCursor(
-                db, sql: "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))",
-                arguments: [jsonList(ids)])
-            var scs: ColumnPositions?
+            var summarySQL =
+                "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))"
+            var summaryArguments: StatementArguments = [idList]
+            if let metrics = q.metrics {
+                summarySQL += " AND key IN (SELECT value FROM json_each(?))"
+                summaryArguments += [JSONValue.array(metrics.sorted().map(JSONValue.string)).canonical]
+            }
+            let summaryStatement = try db.cachedStatement(sql: summarySQL)
+            let sc = ColumnPositions(summaryStatement)
+            let (sRun, sKey, sKind, sFinal) = (sc["runId"], sc["key"], sc["kind"], sc["final"])
+            let (sFinalStep, sMin, sMax) = (sc["finalStep"], sc["min"], sc["max"])
+            let summaryRows = try Row.fetchCursor(summaryStatement, arguments: summaryArguments)
             while let r = try summaryRows.next() {
-                let sc = scs ?? ColumnPositions(r)
-                scs = sc
+                // The kind read as text and matched: the generic enum decoding costs more than the row.
+                let kind: String = r[sKind]
                 let s = SummaryRecord(
-                    runId: r[sc["runId"]], key: r[sc["key"]], kind: r[sc["kind"]], final: r[sc["final"]],
-                    finalStep: r[sc["finalStep"]], min: r[sc["min"]], max: r[sc["max"]])
+                    runId: r[sRun], key: r[sKey], kind: kind == MetricKind.model.rawValue ? .model : .machine, final: r[sFinal],
+                    finalStep: r[sFinalStep], min: r[sMin], max: r[sMax])
                 summaries[s.runId, default: [:]][s.key] = s
             }
             var tags: [Int64: [String]] = [:]
@@ -178,6 +221,20 @@ extension Tracker {
             let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })
             return hashes.compactMap { byHash[$0] }
         }
+    }
+
+    /// The distinct keys of `param` or `summary`, one index seek per key (each table has an
+    /// index that leads with `key`) rather than a pass over every row: tens of keys, tens of
+    /// thousands of rows.
+    static func distinctKeys(of table: String, in db: Database) throws -> Set<String> {
+        precondition(table == "param" || table == "summary")
+        return try String.fetchSet(
+            db,
+            sql: """
+                WITH RECURSIVE k(key) AS (SELECT min(key) FROM \(table)
+                    UNION ALL SELECT (SELECT min(key) FROM \(table) WHERE key > k.key) FROM k WHERE k.key IS NOT NULL)
+                SELECT key FROM k WHERE key IS NOT NULL
+                """)
     }
 
     /// Full metric histories of several runs in one query: hash → key → points by step.

@@ -56,30 +56,31 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// recording look runs up one at a time, hundreds per call).
     static func fetch(_ db: Database, hash: String) throws -> RunRecord? {
         let select = try db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM run WHERE hash = ?")
-        return try fetchAll(db, rows: Row.fetchCursor(select, arguments: [hash])).first
+        return try fetchAll(select, arguments: [hash]).first
     }
 
-    /// Records decoded by hand, by column name, from rows of `columns`: Codable decoding costs
-    /// more than the query when a listing reads a thousand runs.
-    static func fetchAll(_ db: Database, rows: RowCursor) throws -> [RunRecord] {
+    /// Records decoded by hand, by column name, from a statement selecting `columns`: Codable
+    /// decoding costs more than the query when a listing reads a thousand runs.
+    static func fetchAll(_ statement: Statement, arguments: StatementArguments? = nil) throws -> [RunRecord] {
+        let c = ColumnPositions(statement)
+        let (id, hash, name, status, config, numerics) = (c["id"], c["hash"], c["name"], c["status"], c["config"], c["numericsVersion"])
+        let (dataset, attempts, exitCode, signal, error) = (c["datasetSHA256"], c["attempts"], c["exitCode"], c["signal"], c["error"])
+        let (created, started, finished, ingested, note) = (c["createdAt"], c["startedAt"], c["finishedAt"], c["ingestedBytes"], c["note"])
         var out: [RunRecord] = []
-        var positions: ColumnPositions?
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let r = try rows.next() {
-            let c = positions ?? ColumnPositions(r)
-            positions = c
             var record = RunRecord(
-                hash: r[c["hash"]], name: r[c["name"]], status: r[c["status"]], config: r[c["config"]],
-                numericsVersion: r[c["numericsVersion"]], datasetSHA256: r[c["datasetSHA256"]],
-                createdAt: r[c["createdAt"]])
-            record.id = r[c["id"]]
-            record.attempts = r[c["attempts"]]
-            record.exitCode = r[c["exitCode"]]
-            record.signal = r[c["signal"]]
-            record.error = r[c["error"]]
-            record.startedAt = r[c["startedAt"]]
-            record.finishedAt = r[c["finishedAt"]]
-            record.ingestedBytes = r[c["ingestedBytes"]]
-            record.note = r[c["note"]]
+                hash: r[hash], name: r[name], status: r[status], config: r[config], numericsVersion: r[numerics],
+                datasetSHA256: r[dataset], createdAt: r[created])
+            record.id = r[id]
+            record.attempts = r[attempts]
+            record.exitCode = r[exitCode]
+            record.signal = r[signal]
+            record.error = r[error]
+            record.startedAt = r[started]
+            record.finishedAt = r[finished]
+            record.ingestedBytes = r[ingested]
+            record.note = r[note]
             out.append(record)
         }
         return out
@@ -230,15 +231,23 @@ public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var position: Int
 }
 
-/// A statement's column positions by name, looked up once: rows are then read by name (a new
-/// column is one edit) at the cost of reading them by position.
+/// A statement's column positions by name, looked up once per statement: rows are then read
+/// by name (a new column is one edit) at the cost of reading them by position.
+///
+///     let c = ColumnPositions(statement)
+///     let key = c["key"]
+///     while let r = try rows.next() { let k: String = r[key] }
 struct ColumnPositions {
     let positions: [String: Int]
-    init(_ row: Row) {
-        positions = Dictionary(row.columnNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let sql: String
+
+    init(_ statement: Statement) {
+        positions = Dictionary(statement.columnNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        sql = statement.sql
     }
+
     subscript(_ name: String) -> Int {
-        guard let p = positions[name] else { preconditionFailure("no column \(name) in the statement") }
+        guard let p = positions[name] else { preconditionFailure("no column \(name) in \(sql)") }
         return p
     }
 }

@@ -9,8 +9,9 @@ public enum Goal: String, Sendable, CaseIterable, Codable {
     ///     Goal.of("val_loss")       // .minimize
     ///     Goal.of("test_accuracy")  // .maximize
     public static func of(_ metric: String) -> Goal {
-        let leaf = metric.split(separator: "_").last.map(String.init) ?? metric
-        return ["loss", "rmse", "mae", "error"].contains(leaf) || metric.hasSuffix("loss") ? .minimize : .maximize
+        if metric.hasSuffix("loss") { return .minimize }
+        for error in ["rmse", "mae", "error"] where metric == error || metric.hasSuffix("_" + error) { return .minimize }
+        return .maximize
     }
 
     public var maximizes: Bool { self == .maximize }

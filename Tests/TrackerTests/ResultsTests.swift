@@ -81,3 +81,24 @@ struct ResultsTests {
         #expect(ModelHistory.firstDifference(a, c) == .differs(key: "val_accuracy", scope: .epoch, step: 10, a: 0.4, b: 0.5))
     }
 }
+
+/// A listing may ask for less than every param and metric; what it gets is exactly the part
+/// of the full rows it asked for.
+struct ListingSelectionTests {
+    @Test func varyingParamsAreTheKeysThatVaryAcrossTheListedRuns() throws {
+        let (t, hashes) = try ResultsTests.store()
+        let full = try t.runs()
+        let lean = try t.runs(RunQuery(params: .varying, metrics: ["val_accuracy"], configs: false))
+        let varying = JSONValue.varyingKeys(full.map(\.params))
+        #expect(varying == ["train.lr", "train.seed"])
+        #expect(lean.map(\.record.hash) == full.map(\.record.hash))
+        for (a, b) in zip(lean, full) {
+            #expect(a.params == b.params.filter { varying.contains($0.key) })
+            #expect(a.summaries == b.summaries.filter { $0.key == "val_accuracy" })
+            #expect(a.record.config.isEmpty && !b.record.config.isEmpty)
+        }
+        // Over two runs that share their lr, only the seed varies.
+        let two = try t.runs(RunQuery(hashes: Array(hashes.prefix(2)), params: .varying))
+        #expect(two.allSatisfy { Array($0.params.keys) == ["train.seed"] })
+    }
+}

@@ -37,8 +37,12 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let tracker = try store.open()
         let descending = sort.map { Goal.of($0).maximizes && !["name", "hash", "status"].contains($0) } ?? false
+        // The table needs only the params that vary and the metrics it shows; JSON has everything.
+        let table = !json && aggregate == nil
         let rows = try tracker.runs(
-            RunQuery(sweep: sweep, statuses: status, filter: filter, sort: sort, descending: descending, limit: limit))
+            RunQuery(
+                sweep: sweep, statuses: status, filter: filter, sort: sort, descending: descending, limit: limit,
+                params: table ? .varying : .all, metrics: json ? nil : Set(Self.shownMetrics + (sort.map { [$0] } ?? [])), configs: json))
         let metrics = Self.shownMetrics.filter { m in rows.contains { $0.summaries[m] != nil } }
         if aggregate != nil {
             var groups = SeedGroup.group(rows)
@@ -63,18 +67,19 @@ struct ListCommand: ParsableCommand {
         for m in metrics { header += [m, "best"] }
         header.append("time")
         if tagged { header.append("tags") }
-        let table = rows.map { r -> [String] in
+        let goals = metrics.map(Goal.of)
+        let cells = rows.map { r -> [String] in
             var cells = [String(r.record.hash.prefix(12)), r.record.status.rawValue] + keys.map { r.params[$0].map(Table.cell) ?? "" }
-            for m in metrics {
+            for (m, goal) in zip(metrics, goals) {
                 let s = r.summaries[m]
-                cells += [s?.final.map { Table.decimal($0) } ?? "-", s?.best.map { Table.decimal($0) } ?? "-"]
+                cells += [s?.final.map { Table.decimal($0) } ?? "-", s?.best(goal).map { Table.decimal($0) } ?? "-"]
             }
             let seconds = r.record.startedAt.flatMap { start in r.record.finishedAt.map { $0.timeIntervalSince(start) } }
             cells.append(seconds.map { Table.decimal($0, places: 1) + "s" } ?? "-")
             if tagged { cells.append(r.tags.joined(separator: ",")) }
             return cells
         }
-        Terminal.line(Table.fit(header: header, rows: table, width: Terminal.width))
+        Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
         Terminal.line("\(rows.count) run\(rows.count == 1 ? "" : "s")")
     }
 }
