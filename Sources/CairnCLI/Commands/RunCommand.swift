@@ -17,6 +17,6 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // One run: an override with several values is an error here, not a sweep.
         _ = try Experiment.load(experiment, overrides: options.overrides.values)
-        try SweepDriver(file: experiment, options: options).run()
+        try SweepSession(file: experiment, options: options).run()
     }
 }

@@ -19,5 +19,5 @@ struct SweepCommand: ParsableCommand {
     @Argument(help: "A sweep file (or an experiment file, with --set values to sweep).") var file: String
     @OptionGroup var options: ScheduleOptions
 
-    func run() throws { try SweepDriver(file: file, options: options).run() }
+    func run() throws { try SweepSession(file: file, options: options).run() }
 }

@@ -3,30 +3,23 @@ import Foundation
 import Planner
 import Tracker
 
-/// A sweep against a store: records the plan, ingests what earlier invocations left, sorts
-/// the runs into cached (already a result), owned by another live scheduler, and to run —
-/// claiming each of those so no run is trained twice — and runs them.
-public struct Sweeper {
-    public let tracker: Tracker
-    public let plan: Plan
+/// Which runs of a plan this scheduler takes: it records the plan, ingests what earlier
+/// invocations left, and sorts the runs into cached (already a result), owned by another
+/// live scheduler, and to run — claiming each of those so no run is trained twice.
+///
+///     let claims = try RunClaims.take(plan, in: tracker, source: "sweeps/quickstart.yaml", rerun: false)
+///     try scheduler.run(claims.toRun) { _ in }
+public struct RunClaims: Sendable {
+    /// Runs that were results before this invocation.
+    public var cached: [String] = []
+    /// Runs this invocation claimed: new ones, and failed, interrupted or abandoned ones.
+    public var toRun: [String] = []
+    /// Of `toRun`, those an earlier invocation had started.
+    public var resumed: [String] = []
+    /// Runs another live scheduler is running now.
+    public var elsewhere: [String] = []
 
-    public struct Preparation: Sendable {
-        /// Runs that were results before this invocation.
-        public var cached: [String] = []
-        /// Runs this invocation claimed: new ones, and failed, interrupted or abandoned ones.
-        public var toRun: [String] = []
-        /// Of `toRun`, those an earlier invocation had started.
-        public var resumed: [String] = []
-        /// Runs another live scheduler is running now.
-        public var elsewhere: [String] = []
-    }
-
-    public init(tracker: Tracker, plan: Plan) {
-        self.tracker = tracker
-        self.plan = plan
-    }
-
-    public func prepare(source: String, rerun: Bool) throws -> Preparation {
+    public static func take(_ plan: Plan, in tracker: Tracker, source: String, rerun: Bool) throws -> RunClaims {
         let records = try tracker.record(
             sweep: SweepRecord(
                 hash: plan.sweepHash, source: source, definition: plan.definition,
@@ -34,7 +27,7 @@ public struct Sweeper {
             runs: plan.runs)
         // Logs an earlier invocation left (its scheduler may have been killed) go in first.
         _ = try tracker.ingest(runs: records.map(\.hash).filter { FileManager.default.fileExists(atPath: tracker.eventLogPath($0)) })
-        var p = Preparation()
+        var p = RunClaims()
         var candidates: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)] = []
         for run in try tracker.runs(records.map(\.hash)) {
             if run.status.isResult && !rerun {

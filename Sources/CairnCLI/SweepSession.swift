@@ -7,7 +7,7 @@ import Tracker
 import Vocabulary
 
 /// Plans, records, runs and reports a sweep (or a single `cairn run`).
-struct SweepDriver {
+struct SweepSession {
     let file: String
     let options: ScheduleOptions
 
@@ -24,7 +24,7 @@ struct SweepDriver {
             Terminal.line("\(plan.runs.count) runs planned (sweep \(plan.sweepHash.prefix(12))); --dry-run: nothing started")
             return
         }
-        let prep = try Sweeper(tracker: tracker, plan: plan).prepare(source: file, rerun: options.rerun)
+        let prep = try RunClaims.take(plan, in: tracker, source: file, rerun: options.rerun)
         let fresh = prep.toRun.count - prep.resumed.count
         Terminal.line(
             "sweep \(plan.sweepHash.prefix(12)): \(plan.runs.count) runs — \(prep.cached.count) cached, \(prep.resumed.count) to resume, \(fresh) new"
@@ -54,7 +54,7 @@ struct SweepDriver {
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 
-    func report(plan: Plan, tracker: Tracker, prep: Sweeper.Preparation, outcome: Scheduler<LocalProcessExecutor>.Outcome) throws {
+    func report(plan: Plan, tracker: Tracker, prep: RunClaims, outcome: Scheduler<LocalProcessExecutor>.Outcome) throws {
         let rows = try tracker.runs(RunQuery(sweep: plan.sweepHash))
         let (metric, goal) = plan.metric
         let worst = goal.maximizes ? -Double.infinity : .infinity
