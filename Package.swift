@@ -96,10 +96,10 @@ let package = Package(
             ], path: "Benchmarks/cairn-bench", swiftSettings: engineFlags),
         // Scratch directories and stores, and running the built `cairn`: shared by every test target.
         .target(name: "TestSupport", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary"], path: "Tests/TestSupport"),
-        .testTarget(name: "DeterminismTests", dependencies: ["Determinism", "TestSupport"]),
+        .testTarget(name: "DeterminismTests", dependencies: ["Determinism"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Determinism"]),
         .testTarget(
-            name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs", "Vocabulary", "TestSupport"],
+            name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs", "Vocabulary"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Codecs", "CZlib", "TestSupport"]),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "CairnCLITests",
             dependencies: [
-                "CairnCLI", "TestSupport",
+                "CairnCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),

@@ -2,6 +2,7 @@ import CZlib
 import Codecs
 import Datasets
 import Foundation
+import TestSupport
 import Testing
 
 /// IDX files made by the test: valid ones load; truncated, corrupt and mismatched ones are
@@ -34,8 +35,7 @@ import Testing
     }
 
     func directory(_ files: [String: [UInt8]]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-idx-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratch(label: "idx")
         for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/\(name)")) }
         return dir
     }

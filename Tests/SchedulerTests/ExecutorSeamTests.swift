@@ -86,7 +86,7 @@ final class ScriptedExecutor: Executor {
 @Suite struct ExecutorSeamTests {
     func store(_ n: Int) throws -> (Tracker, [String]) {
         let t = try Tracker(
-            directory: FileManager.default.temporaryDirectory.appendingPathComponent("cairn-sched-\(UUID().uuidString)").path)
+            directory: try scratch(label: "sched"))
         let runs = (0..<n).map { i in
             TestRun(hash: sha256Hex([Array("seam \(i)".utf8)]), name: "r\(i)", canonicalSpec: "{}", params: [:])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Scheduler
@@ -6,7 +7,7 @@ import Testing
 /// The local executor against real processes: its wait sleeps until a process ends (not until
 /// the timeout, not less), and polling reports how each ended.
 @Suite struct LocalProcessExecutorTests {
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-executor-\(UUID().uuidString).log").path
+    let log = (try! scratch(label: "executor")) + "/run.log"
 
     @Test func waitReturnsWhenAProcessEndsAndPollReportsHow() throws {
         let executor = LocalProcessExecutor(executable: "/bin/sh")

@@ -25,11 +25,8 @@ public enum CairnProcess {
         }
     }
 
-    public static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-e2e-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    /// A fresh scratch directory (see `scratch`).
+    public static func temporaryDirectory() throws -> String { try scratch(label: "e2e") }
 
     /// Starts `cairn` without waiting; its output is discarded.
     public static func start(_ arguments: [String]) throws -> Process {

@@ -153,8 +153,7 @@ import Vocabulary
 
     @Test func migratesAStoreOfThePreviousSchema() throws {
         // A store as Cairn left it before tags and notes: only the first migration applied.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-v1-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratch(label: "v1")
         let old = try DatabaseQueue(path: "\(dir)/cairn.sqlite")
         try Schema.migrator.migrate(old, upTo: Schema.migrator.migrations[0])
         try old.write { db in
