@@ -36,17 +36,15 @@ struct SweepSession {
         }
         let interrupt = Interrupt()
         interrupt.install()
-        var execArgs = ["--store", tracker.directory]
-        if let dataDir = options.data.option { execArgs += ["--data-dir", dataDir] }
         let scheduler = Scheduler(
             tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
             options: .init(
                 workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
-                retries: options.retries, timeout: options.timeout?.seconds, execArguments: execArgs),
+                retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option),
             interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
-        let progress = Progress(total: prep.toRun.count, cached: prep.cached.count, epochs: epochs, label: label)
-        let outcome = try scheduler.run(prep.toRun, onEvent: progress.handle)
+        let progress = Progress(total: prep.toRun.count + prep.elsewhere.count, cached: prep.cached.count, epochs: epochs, label: label)
+        let outcome = try scheduler.run(prep.toRun, following: prep.elsewhere, onEvent: progress.handle)
         progress.finish()
         if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume") }
         try report(plan: plan, tracker: tracker, prep: prep, outcome: outcome)
@@ -60,13 +58,15 @@ struct SweepSession {
         let worst = goal.maximizes ? -Double.infinity : .infinity
         let sorted = rows.sorted { goal.prefers($0.summaries[metric]?.final ?? worst, over: $1.summaries[metric]?.final ?? worst) }
         let varying = plan.varyingKeys
-        let header = ["run", "status"] + varying + [metric, "best"]
+        // Runs that took more than one attempt say so, with the epoch each attempt started from.
+        let retried = try tracker.retriedAttempts(runs: rows.map(\.record.hash))
+        let header = ["run", "status"] + varying + [metric, "best"] + (retried.isEmpty ? [] : ["attempts"])
         let table = sorted.map { r in
             [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }
                 + [
                     r.summaries[metric]?.final.map { Table.decimal($0) } ?? "-",
                     r.summaries[metric]?.best(goal).map { Table.decimal($0) } ?? "-",
-                ]
+                ] + (retried.isEmpty ? [] : [retried[r.record.hash].map(AttemptText.short) ?? "1"])
         }
         Terminal.line("\n" + Table.render(header: header, rows: table))
         if let best = sorted.first, let value = best.summaries[metric]?.final {
@@ -96,7 +96,8 @@ struct SweepSession {
                 "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)),
                 "cached": .number(Double(prep.cached.count)),
                 "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
-                "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)), "runs": .array(runs),
+                "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)),
+                "finished_elsewhere": .number(Double(outcome.finishedElsewhere)), "runs": .array(runs),
             ]).canonical)
     }
 }

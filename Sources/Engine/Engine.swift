@@ -11,12 +11,30 @@ public enum Engine {
     public static let numericsVersion = 2
 
     /// Trains once in this process and returns the result; events stream to `onEvent`.
+    /// `epochStates` asks for the full state at every epoch end but the last (`.epochState`),
+    /// which a later process can resume from.
     public static func train(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd,
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, epochStates: Bool = false,
         onEvent: (TrainEvent) -> Void = { _ in }
     ) -> TrainResult {
         let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
+        trainer.emitsEpochStates = epochStates
+        return trainer.run(onEvent: onEvent)
+    }
+
+    /// Continues training from `state` — an `.epochState` or a checkpoint this configuration
+    /// wrote — with `best` the best `checkpoint.best` value seen before it; the result is
+    /// byte-identical to training that never stopped. Throws if the state is not this
+    /// configuration's.
+    public static func train(
+        model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, resumingFrom state: [UInt8], best: Double?,
+        epochStates: Bool = false, onEvent: (TrainEvent) -> Void = { _ in }
+    ) throws -> TrainResult {
+        let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
+        try trainer.restore(checkpoint: state, best: best)
+        trainer.emitsEpochStates = epochStates
         return trainer.run(onEvent: onEvent)
     }
 }

@@ -83,10 +83,7 @@ public struct RunSpec: Sendable, Equatable {
 
     /// `canonicalBytes` from an already built `json`.
     static func canonicalBytes(_ json: JSONValue, datasetSHA256: String, numericsVersion: Int = Engine.numericsVersion) -> [UInt8] {
-        guard case .object(var top) = json else { fatalError("spec JSON is an object") }
-        top["dataset_sha256"] = .string(datasetSHA256)
-        top["numerics_version"] = .number(Double(numericsVersion))
-        return JSONValue.object(top).canonicalBytes
+        RunIdentity.bytes(spec: json, datasetSHA256: datasetSHA256, numericsVersion: numericsVersion)
     }
 
     /// The hash of a stored run (its canonical config as recorded, its data set's hash, the

@@ -7,92 +7,173 @@ import Planner
 import Tracker
 import Vocabulary
 
-/// What a run's own process does (`cairn exec <hash>`): read the spec from the store, check
-/// it still names the same run, train, and append every event to the run's event log —
-/// fsynced at each epoch end and at the end — with checkpoints written straight into the
-/// object store. The scheduler only reads the log; it is the index's single writer.
+/// What a run's own process does (`cairn exec <hash>`): read the run's spec file and check it
+/// names this run, load the data, resume from the run's last good epoch state if an earlier
+/// attempt left one, train, and append every event to the run's event log — fsynced at the
+/// end, in the background at each epoch end — with checkpoints and epoch states written
+/// straight into the object store. It never opens the index: it needs only the spec file,
+/// the event log and the object store, so it runs on any host that sees those files. The
+/// scheduler ingests the log; it is the index's single writer.
 ///
 /// If the scheduler dies, the run goes on: it finishes and leaves a complete log, which the
-/// next `cairn sweep` (or `cairn ingest`) ingests without training the run again.
+/// next `cairn sweep` (or `cairn ingest`) ingests without training the run again. If the run's
+/// process dies, its next attempt resumes from its last complete epoch and ends byte-identical
+/// to a run that never stopped.
 public enum RunProcess {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public static func execute(hash: String, store: Tracker, attempt: Int, dataDirectory: String?) throws -> TrainResult.Status {
-        guard let record = try store.run(hash) else { throw Failure(description: "no run \(hash) in \(store.directory)") }
-        let spec = try RunSpec(canonicalJSON: record.config, source: "run \(hash.prefix(12))")
+    package static func execute(hash: String, store: StoreLayout, attempt: Int, dataDirectory: String?) throws -> TrainResult.Status {
+        let (spec, identity) = try readSpec(hash, store: store)
         let data = try Datasets.prepare(spec.data, directory: dataDirectory)
-        let recomputed = spec.hash(datasetSHA256: data.sha256)
-        guard recomputed == hash else {
+        guard data.sha256 == identity.dataset else {
             throw Failure(
-                description: "run \(hash.prefix(12)) no longer resolves to its hash (now \(recomputed.prefix(12))): "
-                    + "the data set or Cairn's numerics changed (numerics version \(Planner.numericsVersion), stored \(record.numericsVersion))"
-            )
+                description: "run \(hash.prefix(12)): the data set differs from the one it was planned on "
+                    + "(SHA-256 \(data.sha256.prefix(12)), planned \(identity.dataset.prefix(12)))")
         }
-        let log = try EventLog(path: store.eventLogPath(hash))
-        let lease = Lease(path: store.leasePath(hash))
+        let objects = try ObjectStore(directory: store.objects)
+        let from = ResumePoint.latest(in: store.eventLog(hash), objects: objects) { print($0) }
+        let log = try EventLog(path: store.eventLog(hash))
+        let lease = Lease(path: store.lease(hash))
         lease.start()
         defer { lease.stop() }
-        try log.append(.start(.init(attempt: attempt, time: Date().timeIntervalSince1970, provenance: .current())))
-        var failure: Error?
-        // The best checkpoint so far is kept in memory and stored when the run ends: an
-        // unfinished run is trained again, never resumed from its best, and each object
-        // stored costs two fsyncs, which serialise across workers on one disk.
-        var pendingBest: CheckpointEvent?
-        func keep(_ c: CheckpointEvent) throws {
-            let (object, stored) = try store.objects.put(c.bytes)
+        if let from { print("attempt \(attempt): resuming from the end of epoch \(from.epoch) (state \(from.object.prefix(12)))") }
+        try log.append(
+            .start(.init(attempt: attempt, time: Date().timeIntervalSince1970, provenance: .current(), resumedFromEpoch: from?.epoch ?? 0)))
+        let training = Training(spec: spec, log: log, objects: objects, best: from?.best)
+        let result: TrainResult
+        if let from {
+            result = try Engine.train(
+                model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, resumingFrom: from.state,
+                best: from.best?.value, epochStates: true, onEvent: training.handle)
+        } else {
+            result = Engine.train(
+                model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, epochStates: true,
+                onEvent: training.handle)
+        }
+        if let failure = training.failure { throw failure }
+        try training.finish(result)
+        try log.sync()
+        return result.status
+    }
+
+    /// The run's spec from its spec file, which must hash to the run's name, and the data set
+    /// and numerics version it was planned under.
+    static func readSpec(_ hash: String, store: StoreLayout) throws -> (RunSpec, (dataset: String, numerics: Int)) {
+        let path = store.spec(hash)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "\(path): cannot read the run's spec (the scheduler writes it before it starts the run)")
+        }
+        let bytes = [UInt8](data)
+        guard sha256Hex([bytes]) == hash else { throw Failure(description: "\(path): its bytes do not hash to \(hash.prefix(12))") }
+        let json = try JSONValue.parse(bytes)
+        guard let dataset = json[RunIdentity.datasetKey]?.stringValue, let numerics = json[RunIdentity.numericsKey]?.doubleValue else {
+            throw Failure(description: "\(path): it names no data set or numerics version")
+        }
+        guard Int(numerics) == Planner.numericsVersion else {
+            throw Failure(
+                description: "run \(hash.prefix(12)) was planned under numerics version \(Int(numerics)); "
+                    + "this Cairn has \(Planner.numericsVersion), so it would not give the run's results")
+        }
+        return (try RunSpec(canonicalJSON: String(decoding: bytes, as: UTF8.self), source: path), (dataset, Int(numerics)))
+    }
+}
+
+/// The events of one attempt's training, as they happen, into the log and the object store.
+final class Training {
+    let spec: RunSpec
+    let log: EventLog
+    let objects: ObjectStore
+    /// The best state so far, once stored (an epoch state or a checkpoint holds it).
+    var best: RunEvent.Resume.Best?
+    /// The best improved at this epoch; its state is stored with the epoch's state, next.
+    var pendingBest: (epoch: Int, step: Int, value: Double)?
+    /// Whether `best` is in the log as a checkpoint already (it came with a periodic or final one).
+    var bestLogged = false
+    var lastValue: Double?
+    var failure: Error?
+
+    init(spec: RunSpec, log: EventLog, objects: ObjectStore, best: RunEvent.Resume.Best?) {
+        self.spec = spec
+        self.log = log
+        self.objects = objects
+        self.best = best
+    }
+
+    func handle(_ event: TrainEvent) {
+        guard failure == nil else { return }
+        do {
+            switch event {
+            case let .trainLoss(epoch, step, value):
+                try log.append(.metrics(.init(scope: .step, step: step, epoch: epoch, kind: .model, values: ["train_loss": value])))
+            case let .epochEnd(model, machine):
+                try log.append(
+                    .metrics(
+                        .init(
+                            scope: .epoch, step: model.step, epoch: model.epoch, kind: .model,
+                            values: Dictionary(model.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
+                try log.append(
+                    .metrics(
+                        .init(
+                            scope: .epoch, step: machine.step, epoch: machine.epoch, kind: .machine,
+                            values: Dictionary(machine.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
+                lastValue = model[spec.checkpoint.best]
+            case let .checkpoint(c):
+                if c.kinds == [.best] {
+                    // Stored with this epoch's state (the same bytes), rather than as a
+                    // checkpoint now: most best states are superseded before the run ends.
+                    pendingBest = (c.epoch, c.step, lastValue ?? .nan)
+                } else {
+                    let object = try keep(c.bytes, step: c.step, epoch: c.epoch, kinds: c.kinds)
+                    if c.kinds.contains(.best) {
+                        best = .init(value: lastValue ?? .nan, object: object, step: c.step, epoch: c.epoch)
+                        bestLogged = true
+                        pendingBest = nil
+                    }
+                }
+            case let .epochState(epoch, step, bytes):
+                // Not fsynced: a state lost in a crash means resuming from an earlier one.
+                let (object, _) = try objects.put(bytes, durable: false)
+                if let p = pendingBest, p.epoch == epoch {
+                    best = .init(value: p.value, object: object, step: p.step, epoch: p.epoch)
+                    bestLogged = false
+                    pendingBest = nil
+                }
+                try log.append(.resume(.init(object: object, step: step, epoch: epoch, best: best)))
+                // An fsync at every epoch end, in the background; the end of the run waits for its own.
+                try log.syncInBackground()
+            case let .diverged(epoch, step, loss):
+                try log.append(.metrics(.init(scope: .step, step: step, epoch: epoch, kind: .model, values: ["train_loss": loss])))
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Stores a checkpoint durably and logs it; returns its object.
+    func keep(_ bytes: [UInt8], step: Int, epoch: Int, kinds: Set<CheckpointKind>) throws -> String {
+        let (object, stored) = try objects.put(bytes)
+        try log.append(.checkpoint(.init(object: object, step: step, epoch: epoch, kinds: kinds, rawSize: bytes.count, storedSize: stored)))
+        return object
+    }
+
+    /// The best checkpoint, if it is not in the log yet; a diverged run's last state; the end.
+    func finish(_ result: TrainResult) throws {
+        // (A best found at an epoch is stored with that epoch's state, which always follows
+        // it: the last epoch's best is its final checkpoint, logged with both kinds.)
+        if let b = best, !bestLogged {
+            let bytes = try objects.get(b.object)  // checked against its name before it counts
+            try objects.makeDurable(b.object)
             try log.append(
                 .checkpoint(
                     .init(
-                        object: object, step: c.step, epoch: c.epoch, kinds: c.kinds,
-                        rawSize: c.bytes.count, storedSize: stored)))
+                        object: b.object, step: b.step, epoch: b.epoch, kinds: [.best], rawSize: bytes.count,
+                        storedSize: objects.storedSize(b.object))))
         }
-        let result = Engine.train(model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash) { event in
-            guard failure == nil else { return }
-            do {
-                switch event {
-                case let .trainLoss(epoch, step, value):
-                    try log.append(.metrics(.init(scope: .step, step: step, epoch: epoch, kind: .model, values: ["train_loss": value])))
-                case let .epochEnd(model, machine):
-                    try log.append(
-                        .metrics(
-                            .init(
-                                scope: .epoch, step: model.step, epoch: model.epoch, kind: .model,
-                                values: Dictionary(model.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
-                    try log.append(
-                        .metrics(
-                            .init(
-                                scope: .epoch, step: machine.step, epoch: machine.epoch, kind: .machine,
-                                values: Dictionary(machine.values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))))
-                    // An fsync at every epoch end, in the background; the last epoch's is the
-                    // end-of-run fsync below, which waits.
-                    if model.epoch < spec.train.epochs { try log.syncInBackground() }
-                case let .checkpoint(c):
-                    if c.kinds == [.best] {
-                        pendingBest = c
-                    } else {
-                        if c.kinds.contains(.best) { pendingBest = nil }
-                        try keep(c)
-                    }
-                case let .diverged(epoch, step, loss):
-                    try log.append(.metrics(.init(scope: .step, step: step, epoch: epoch, kind: .model, values: ["train_loss": loss])))
-                }
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-        if let best = pendingBest { try keep(best) }
         if result.status == .diverged {
             // A diverged run keeps its last state as its final checkpoint: it is a result.
-            let (object, stored) = try store.objects.put(result.finalCheckpoint)
-            let step = result.final?.step ?? 0
-            try log.append(
-                .checkpoint(
-                    .init(
-                        object: object, step: step, epoch: result.final?.epoch ?? 0, kinds: [.final],
-                        rawSize: result.finalCheckpoint.count, storedSize: stored)))
+            _ = try keep(result.finalCheckpoint, step: result.final?.step ?? 0, epoch: result.final?.epoch ?? 0, kinds: [.final])
         }
         let status: RunStatus = result.status == .completed ? .completed : .diverged
         try log.append(
@@ -100,7 +181,30 @@ public enum RunProcess {
                 .init(
                     status: status, time: Date().timeIntervalSince1970,
                     error: result.status == .diverged ? "the loss became non-finite" : nil)))
-        try log.sync()
-        return result.status
+    }
+}
+
+/// Where an attempt starts: the latest epoch state an earlier attempt logged whose object is
+/// intact (read back and checked against its name). One that fails its check is never used:
+/// the attempt falls back to the one before, or to scratch, and says so in the run's log.
+struct ResumePoint {
+    let epoch: Int
+    let object: String
+    let state: [UInt8]
+    let best: RunEvent.Resume.Best?
+
+    static func latest(in logPath: String, objects: ObjectStore, note: (String) -> Void) -> ResumePoint? {
+        let states = EventLog.read(logPath).compactMap { e -> RunEvent.Resume? in if case .resume(let r) = e { r } else { nil } }
+        for r in states.reversed() {
+            do {
+                let bytes = try objects.get(r.object)
+                if let b = r.best, b.object != r.object { _ = try objects.get(b.object) }  // its best must be there too
+                return ResumePoint(epoch: r.epoch, object: r.object, state: bytes, best: r.best)
+            } catch {
+                note("the state of epoch \(r.epoch) is not used: \(error)")
+            }
+        }
+        if !states.isEmpty { note("no earlier state is intact: starting from scratch") }
+        return nil
     }
 }

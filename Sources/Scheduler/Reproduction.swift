@@ -91,11 +91,9 @@ public struct Reproduction {
                     params: [:])
             ])
         _ = try copy.claim(run: hash, sawStatus: .planned, sawAttempts: 0)
-        var args = ["--store", scratch]
-        if let dataDirectory { args += ["--data-dir", dataDirectory] }
         let scheduler = Scheduler(
             tracker: copy, executor: LocalProcessExecutor(executable: executable),
-            options: .init(workers: 1, execArguments: args), interrupt: Interrupt())
+            options: .init(workers: 1, dataDirectory: dataDirectory), interrupt: Interrupt())
         let start = Date()
         var failure: String?
         _ = try scheduler.run([hash]) { event in

@@ -34,18 +34,17 @@ public struct RunClaims: Sendable {
                 p.cached.append(run.hash)
                 continue
             }
-            // Queued or running under a live lease: another scheduler owns it.
-            if (run.status == .running || run.status == .queued) && Lease.isAlive(tracker.leasePath(run.hash)) {
+            // Queued or running and held by a live process: another scheduler owns it.
+            if (run.status == .running || run.status == .queued) && tracker.isHeld(run) {
                 p.elsewhere.append(run.hash)
                 continue
             }
             candidates.append((run.hash, run.status, run.attempts))
         }
-        // The leases first, then the claims: a run is never claimed without a live lease. Each
-        // claim compares against the state this decision was made on (a re-read could see
-        // another scheduler's claim and succeed on it); of two claimers exactly one wins. A
-        // result (with --rerun) is claimed the same way. One transaction for all of them.
-        for c in candidates { Lease.hold(tracker.leasePath(c.hash)) }
+        // Each claim compares against the state this decision was made on (a re-read could see
+        // another scheduler's claim and succeed on it) and names this process its owner in the
+        // same statement; of two claimers exactly one wins. A result (with --rerun) is claimed
+        // the same way. One transaction for all of them.
         let won = Set(try tracker.claim(runs: candidates))
         for c in candidates {
             guard won.contains(c.hash) else {

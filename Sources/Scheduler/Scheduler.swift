@@ -12,18 +12,21 @@ public final class Scheduler<E: Executor> {
         public var timeout: Double?
         /// Seconds between SIGTERM and SIGKILL.
         public var grace: Double = 3
-        /// Extra arguments for `cairn exec` (the store, the data directory).
-        public var execArguments: [String]
-        public init(workers: Int, retries: Int = 0, timeout: Double? = nil, execArguments: [String]) {
+        /// `--data-dir` for each run's process (see `ExecInvocation`).
+        public var dataDirectory: String?
+        public init(workers: Int, retries: Int = 0, timeout: Double? = nil, dataDirectory: String? = nil) {
             self.workers = workers
             self.retries = retries
             self.timeout = timeout
-            self.execArguments = execArguments
+            self.dataDirectory = dataDirectory
         }
     }
 
     public enum Event {
         case started(hash: String, attempt: Int)
+        /// A run another live scheduler holds: this one follows it until it has a result, or
+        /// takes it over when its holders are gone.
+        case following(hash: String)
         case progress(hash: String, epoch: Int, loss: Double?)
         case finished(hash: String, status: RunStatus, detail: String?)
         case retrying(hash: String, attempt: Int, reason: String)
@@ -31,6 +34,8 @@ public final class Scheduler<E: Executor> {
 
     public struct Outcome: Sendable {
         public var completed = 0, failed = 0, diverged = 0, interrupted = 0
+        /// Followed runs that another cairn brought to a result (or to failure).
+        public var finishedElsewhere = 0
         public var wasInterrupted = false
     }
 
@@ -57,22 +62,27 @@ public final class Scheduler<E: Executor> {
         var timedOut = false
     }
 
-    /// Runs `hashes` (already claimed: each `running` with its attempt counted), returning
-    /// what happened.
-    public func run(_ hashes: [String], onEvent: (Event) -> Void) throws -> Outcome {
+    /// Runs `hashes` (already claimed: each `queued` with its attempt counted) and follows
+    /// `elsewhere` (runs another live scheduler holds) until every one has a result, is
+    /// failed, or Ctrl-C stops it: a followed run is ingested as its log grows, and taken over
+    /// — claimed and run here, resuming from its last epoch — once no live process holds it.
+    public func run(_ hashes: [String], following elsewhere: [String] = [], onEvent: (Event) -> Void) throws -> Outcome {
         var queue: [(String, Int)] = hashes.map { ($0, 1) }
         // Each run's attempt number, as its claim counted it; a retry counts one more.
         var attempts = Dictionary(try tracker.runs(hashes).map { ($0.hash, $0.attempts) }, uniquingKeysWith: { a, _ in a })
+        try tracker.writeSpecs(runs: hashes)
         queue.reverse()  // pop from the end, first run first
+        var followed = elsewhere
+        for hash in followed { onEvent(.following(hash: hash)) }
         var active: [Active] = []
         var outcome = Outcome()
         var lastIngest = Date.distantPast
         var lastLease = Date()
-        while !queue.isEmpty || !active.isEmpty {
-            // Queued runs are this scheduler's: keep their leases fresh.
+        while !queue.isEmpty || !active.isEmpty || (!followed.isEmpty && !outcome.wasInterrupted) {
+            // Queued runs are this scheduler's: keep their leases fresh for other machines.
             if Date().timeIntervalSince(lastLease) > Lease.interval {
                 lastLease = Date()
-                for (hash, _) in queue { Lease.hold(tracker.leasePath(hash)) }
+                Lease.refresh(queue.map { tracker.leasePath($0.0) })
             }
             if interrupt.requested && !outcome.wasInterrupted {
                 outcome.wasInterrupted = true
@@ -86,6 +96,7 @@ public final class Scheduler<E: Executor> {
                 }
                 outcome.interrupted += queue.count
                 queue.removeAll()
+                followed.removeAll()  // they are their own scheduler's
             }
             if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
             // Processes that ended are collected first and their slots refilled before their
@@ -117,9 +128,9 @@ public final class Scheduler<E: Executor> {
                     attempts[hash, default: 0] += 1
                 }
                 let attempt = attempts[hash] ?? tries
-                let handle = try executor.start(
-                    arguments: ["exec", hash, "--attempt", String(attempt)] + options.execArguments,
-                    logPath: tracker.logPath(hash))
+                let invocation = ExecInvocation(
+                    hash: hash, attempt: attempt, store: tracker.directory, dataDirectory: options.dataDirectory)
+                let handle = try executor.start(arguments: invocation.arguments, logPath: tracker.logPath(hash))
                 active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
                 onEvent(.started(hash: hash, attempt: attempt))
             }
@@ -132,6 +143,12 @@ public final class Scheduler<E: Executor> {
                     onEvent(.finished(hash: a.hash, status: logged!, detail: nil))
                     continue
                 }
+                if logged == .failed {
+                    // The log itself says the run failed (its attempts disagreed): no retry helps.
+                    outcome.failed += 1
+                    onEvent(.finished(hash: a.hash, status: .failed, detail: try tracker.run(a.hash)?.error))
+                    continue
+                }
                 let reason = a.timedOut ? "timed out after \(String(format: "%g", options.timeout ?? 0)) s (\(exit))" : "\(exit)"
                 let tail = Self.tail(tracker.logPath(a.hash), lines: 5)
                 if outcome.wasInterrupted {
@@ -141,7 +158,6 @@ public final class Scheduler<E: Executor> {
                 } else if a.tries <= options.retries {
                     onEvent(.retrying(hash: a.hash, attempt: a.attempt + 1, reason: reason))
                     requeued = true
-                    Lease.hold(tracker.leasePath(a.hash))
                     try tracker.requeue(run: a.hash)
                     queue.append((a.hash, a.tries + 1))
                 } else {
@@ -154,22 +170,51 @@ public final class Scheduler<E: Executor> {
                     onEvent(.finished(hash: a.hash, status: .failed, detail: reason + (tail.isEmpty ? "" : "\n" + tail)))
                 }
             }
-            // Follow the running runs' logs for progress, a few times a second.
-            if !active.isEmpty && Date().timeIntervalSince(lastIngest) > 0.25 {
+            // Follow the running runs' logs (this scheduler's and the ones held elsewhere) for
+            // progress, a few times a second.
+            if !(active.isEmpty && followed.isEmpty) && Date().timeIntervalSince(lastIngest) > 0.25 {
                 lastIngest = Date()
-                let results = try tracker.ingest(runs: active.map(\.hash))
-                for a in active where (results[a.hash]?.points ?? 0) > 0 {
-                    let p = try tracker.progress(run: a.hash)
-                    onEvent(.progress(hash: a.hash, epoch: p.epoch, loss: p.trainLoss))
+                let results = try tracker.ingest(runs: active.map(\.hash) + followed)
+                for hash in active.map(\.hash) + followed where (results[hash]?.points ?? 0) > 0 {
+                    let p = try tracker.progress(run: hash)
+                    onEvent(.progress(hash: hash, epoch: p.epoch, loss: p.trainLoss))
                 }
+                if !followed.isEmpty { try takeOver(&followed, into: &queue, attempts: &attempts, outcome: &outcome, onEvent: onEvent) }
             }
             // Until a process ends, or a twentieth of a second for timeouts, progress and
             // Ctrl-C; not at all while a retry waits for a free worker.
             if !active.isEmpty && (queue.isEmpty || active.count >= options.workers) {
                 executor.wait(for: active.map(\.handle), timeout: 0.05)
+            } else if active.isEmpty && queue.isEmpty && !followed.isEmpty {
+                Thread.sleep(forTimeInterval: 0.05)  // only runs held elsewhere: look again soon
             }
         }
         return outcome
+    }
+
+    /// Followed runs that have a result are done; those no live process holds any more are
+    /// claimed (as they were seen, so of several followers one wins) and queued here.
+    func takeOver(
+        _ followed: inout [String], into queue: inout [(String, Int)], attempts: inout [String: Int],
+        outcome: inout Outcome, onEvent: (Event) -> Void
+    ) throws {
+        var still: [String] = []
+        for run in try tracker.runs(followed) {
+            if run.status.isResult || run.status == .failed {
+                outcome.finishedElsewhere += 1
+                if run.status == .failed { outcome.failed += 1 }
+                onEvent(.finished(hash: run.hash, status: run.status, detail: "by another cairn" + (run.error.map { ": \($0)" } ?? "")))
+            } else if tracker.isHeld(run) {
+                still.append(run.hash)
+            } else if try tracker.claim(run: run.hash, sawStatus: run.status, sawAttempts: run.attempts) {
+                attempts[run.hash] = run.attempts + 1
+                try tracker.writeSpecs(runs: [run.hash])
+                queue.insert((run.hash, 1), at: 0)
+            } else {
+                still.append(run.hash)  // another follower took it: follow that one
+            }
+        }
+        followed = still
     }
 
     /// The last lines of a file.

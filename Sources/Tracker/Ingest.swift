@@ -1,9 +1,12 @@
+import Determinism
 import Foundation
 import GRDB
 import GRDBSQLite
 import Vocabulary
 
 extension Tracker {
+    /// How the error of a run whose attempts logged different values begins.
+    package static let nondeterminism = "not deterministic:"
     package struct IngestResult: Sendable, Equatable {
         package var events = 0
         package var points = 0
@@ -147,11 +150,16 @@ extension Tracker {
         var results: [String: IngestResult] = [:]
         var points = try PointInsert(db)
         let readRun = try db.cachedStatement(
-            sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes FROM run WHERE id = ?")
+            sql: "SELECT status, attempts, startedAt, finishedAt, error, ingestedBytes, resumeObject FROM run WHERE id = ?")
         let updateRun = try db.cachedStatement(
             sql: """
-                UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ? WHERE id = ?
+                UPDATE run SET status = ?, attempts = ?, startedAt = ?, finishedAt = ?, error = ?, ingestedBytes = ?, resumeObject = ?
+                WHERE id = ?
                 """)
+        let saveAttempt = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO attempt (runId, attempt, resumedFromEpoch, startedAt, host) VALUES (?, ?, ?, ?, ?)")
+        let lastStep = try db.cachedStatement(
+            sql: "SELECT max(point.step) FROM point JOIN series ON series.id = point.seriesId WHERE series.runId = ?")
         let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
         let saveProvenance = try db.cachedStatement(
             sql: """
@@ -173,6 +181,11 @@ extension Tracker {
             var error: String? = row["error"]
             var startedAt: Date? = row["startedAt"]
             var finishedAt: Date? = row["finishedAt"]
+            var resumeObject: String? = row["resumeObject"]
+            // A later attempt logs again what the one before it had logged of the epoch it died
+            // in: up to this step, its model points must equal the stored ones, bit for bit.
+            var checkedUntil: Int?
+            var mismatch = status == .failed && (error?.hasPrefix(Tracker.nondeterminism) ?? false) ? error : nil
             for event in part.events {
                 result.events += 1
                 switch event {
@@ -185,13 +198,32 @@ extension Tracker {
                     if let p = s.provenance {
                         try saveProvenance.execute(arguments: StatementArguments([runId] + p.values + [startedAt]))
                     }
+                    try saveAttempt.execute(arguments: [runId, s.attempt, s.resumedFromEpoch, startedAt, s.provenance?.host])
+                    if s.attempt > 1 {
+                        try points.flush()
+                        checkedUntil = try Int.fetchOne(lastStep, arguments: [runId])
+                    }
                 case .metrics(let m):
                     let epochScope = m.scope == .epoch
+                    if mismatch == nil, m.kind == .model, let until = checkedUntil, m.step <= until {
+                        for (key, value) in m.values.sorted(by: { $0.key < $1.key }) {
+                            guard let old = try metrics.stored(key: key, epochScope: epochScope, step: m.step),
+                                old?.bitPattern != value?.bitPattern
+                            else { continue }
+                            func show(_ v: Double?) -> String { v.map { JSONValue.ecmaScriptString($0) } ?? "null" }
+                            mismatch =
+                                "\(Tracker.nondeterminism) \(key) at step \(m.step) (\(m.scope.rawValue)) was \(show(old)) "
+                                + "in an earlier attempt and \(show(value)) in attempt \(attempts)"
+                            break
+                        }
+                    }
                     for (key, value) in m.values {
                         try metrics.add(
                             key: key, epochScope: epochScope, step: m.step, epoch: m.epoch, value: value, kind: m.kind, into: &points)
                     }
                     result.points += m.values.count
+                case .resume(let r):
+                    resumeObject = r.object
                 case .checkpoint(let c):
                     try saveCheckpoint.execute(arguments: [
                         runId, c.object, c.step, c.epoch, CheckpointKind.label(c.kinds), c.rawSize, c.storedSize,
@@ -201,11 +233,17 @@ extension Tracker {
                     finishedAt = Date(timeIntervalSince1970: e.time)
                     error = e.error
                     result.status = e.status
+                    resumeObject = nil  // a result supersedes every resume state
                     try endProvenance.execute(arguments: [finishedAt, runId])
                 }
             }
+            if let mismatch {
+                status = .failed
+                error = mismatch
+                result.status = .failed
+            }
             try metrics.save()
-            try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, runId])
+            try updateRun.execute(arguments: [status, attempts, startedAt, finishedAt, error, part.endOffset, resumeObject, runId])
             results[part.hash, default: IngestResult()].add(result)
         }
         // Points of every run in the batch go in before the commit (nothing reads them sooner).
@@ -318,6 +356,15 @@ struct RunMetrics {
                 min: r["min"], max: r["max"])
             keys[k].summaryOfEpochs = keys[k].epochSeries != nil
         }
+    }
+
+    /// The value already stored for a key at a step (`.some(nil)`: stored as null), or nil
+    /// when there is none.
+    func stored(key name: String, epochScope: Bool, step: Int) throws -> Double?? {
+        guard let k = index[name], let series = epochScope ? keys[k].epochSeries : keys[k].stepSeries else { return nil }
+        let select = try db.cachedStatement(sql: "SELECT value FROM point WHERE seriesId = ? AND step = ?")
+        guard let row = try Row.fetchOne(select, arguments: [series, step]) else { return nil }
+        return .some(row["value"] as Double?)
     }
 
     private mutating func slot(_ name: String) -> Int {

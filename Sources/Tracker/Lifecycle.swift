@@ -12,8 +12,9 @@ import Vocabulary
 extension Tracker {
     /// One claim: `queued` with the next attempt, only if the run is still in the state the
     /// caller saw (status and attempts), so of two schedulers racing for a run exactly one wins.
+    /// The claim names this process as the run's owner in the same statement.
     static let claimSQL = """
-        UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL
+        UPDATE run SET status = 'queued', attempts = attempts + 1, exitCode = NULL, signal = NULL, error = NULL, owner = ?
         WHERE hash = ? AND status = ? AND attempts = ?
         """
 
@@ -26,13 +27,20 @@ extension Tracker {
     package func claim(runs: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)]) throws -> [String] {
         try db.write { db in
             let st = try db.cachedStatement(sql: Tracker.claimSQL)
+            let owner = ProcessIdentity.current.json.canonical
             var won: [String] = []
             for r in runs {
-                try st.execute(arguments: [r.hash, r.sawStatus.rawValue, r.sawAttempts])
+                try st.execute(arguments: [owner, r.hash, r.sawStatus.rawValue, r.sawAttempts])
                 if db.changesCount == 1 { won.append(r.hash) }
             }
             return won
         }
+    }
+
+    /// Whether the run is held by a live process: the scheduler that claimed it, or its own
+    /// process (see `Lease`).
+    package func isHeld(_ run: RunRecord) -> Bool {
+        Lease.isHeld(owner: ProcessIdentity(text: run.owner), lease: layout.lease(run.hash))
     }
 
     /// A claimed run's next attempt is starting (a retry): `running`, one more attempt.

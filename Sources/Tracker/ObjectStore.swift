@@ -38,8 +38,12 @@ package struct ObjectStore: Sendable {
     /// Stores `bytes`, returns their SHA-256. One pass hashes and compresses 64 KiB at a time
     /// into a temporary file, which is fsynced and renamed into place: concurrent writers of
     /// the same object are safe, and a crash never leaves a visible partial object.
+    ///
+    /// Without `durable` nothing is fsynced (a run's resume states: one lost in a crash only
+    /// means resuming from an earlier one, and a torn one fails its hash check); `makeDurable`
+    /// can sync such an object later, once it matters.
     @discardableResult
-    package func put(_ bytes: [UInt8]) throws -> (hash: String, storedSize: Int) {
+    package func put(_ bytes: [UInt8], durable: Bool = true) throws -> (hash: String, storedSize: Int) {
         let tmp = "\(directory)/tmp-\(UUID().uuidString)"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw ObjectError(object: "(new)", problem: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
@@ -71,7 +75,9 @@ package struct ObjectStore: Sendable {
             } while start < all.count
         }
         let hash = hasher.finalize().hexString
-        guard fsync(fd) == 0 else { throw ObjectError(object: hash, problem: "fsync failed: \(String(cString: strerror(errno)))") }
+        guard !durable || fsync(fd) == 0 else {
+            throw ObjectError(object: hash, problem: "fsync failed: \(String(cString: strerror(errno)))")
+        }
         close(fd)
         closed = true
         let final = path(hash)
@@ -80,12 +86,25 @@ package struct ObjectStore: Sendable {
         guard rename(tmp, final) == 0 else {
             throw ObjectError(object: hash, problem: "cannot move into place: \(String(cString: strerror(errno)))")
         }
-        let dir = open((final as NSString).deletingLastPathComponent, O_RDONLY)
+        if durable { syncDirectory(of: final) }
+        return (hash, stored)
+    }
+
+    /// Makes an object put without `durable` durable: its file, then its directory.
+    package func makeDurable(_ hash: String) throws {
+        let fd = open(path(hash), O_RDONLY)
+        guard fd >= 0 else { throw ObjectError(object: hash, problem: "missing (\(path(hash)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ObjectError(object: hash, problem: "fsync failed: \(String(cString: strerror(errno)))") }
+        syncDirectory(of: path(hash))
+    }
+
+    private func syncDirectory(of file: String) {
+        let dir = open((file as NSString).deletingLastPathComponent, O_RDONLY)
         if dir >= 0 {
             fsync(dir)
             close(dir)
         }
-        return (hash, stored)
     }
 
     /// The object's bytes, decompressed and checked against its name.

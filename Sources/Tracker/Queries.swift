@@ -272,6 +272,36 @@ extension Tracker {
         }
     }
 
+    /// A run's attempts, first to last.
+    public func attempts(run hash: String) throws -> [AttemptRecord] {
+        try db.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM attempt WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY attempt", arguments: [hash]
+            ).map { r in
+                AttemptRecord(attempt: r["attempt"], resumedFromEpoch: r["resumedFromEpoch"], startedAt: r["startedAt"], host: r["host"])
+            }
+        }
+    }
+
+    /// Each run's attempts, for runs that took more than one.
+    public func retriedAttempts(runs hashes: [String]) throws -> [String: [AttemptRecord]] {
+        try db.read { db in
+            var out: [String: [AttemptRecord]] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT run.hash, attempt.* FROM attempt JOIN run ON run.id = attempt.runId
+                    WHERE run.hash IN (SELECT value FROM json_each(?)) AND run.attempts > 1 ORDER BY run.hash, attempt.attempt
+                    """, arguments: [JSONValue.array(hashes.map(JSONValue.string)).canonical])
+            for r in rows {
+                out[r["hash"], default: []].append(
+                    AttemptRecord(
+                        attempt: r["attempt"], resumedFromEpoch: r["resumedFromEpoch"], startedAt: r["startedAt"], host: r["host"]))
+            }
+            return out
+        }
+    }
+
     public func provenance(run hash: String) throws -> Provenance? {
         try db.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM provenance WHERE runId = (SELECT id FROM run WHERE hash = ?)", arguments: [hash])

@@ -118,3 +118,21 @@ extension ParamRecord {
         }
     }
 }
+
+extension Tracker {
+    /// Writes each run's spec file (`StoreLayout.spec`: its `RunIdentity` bytes, whose SHA-256
+    /// is the run's hash) unless it is there already: all a run's process reads of the store
+    /// before it trains. Atomic (temp file, rename), not fsynced: a spec lost in a crash is
+    /// written again before the run's next start.
+    package func writeSpecs(runs hashes: [String]) throws {
+        for record in try runs(hashes) {
+            let path = layout.spec(record.hash)
+            guard !FileManager.default.fileExists(atPath: path) else { continue }
+            guard let spec = try? JSONValue.parse(Array(record.config.utf8)), case .object = spec else {
+                throw StoreError("run \(record.hash.prefix(12)): its stored spec is not a JSON object")
+            }
+            try writeAtomically(
+                RunIdentity.bytes(spec: spec, datasetSHA256: record.datasetSHA256, numericsVersion: record.numericsVersion), to: path)
+        }
+    }
+}

@@ -30,6 +30,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var ingestedBytes: Int = 0
     /// Free text a person attached (`cairn tag --note`).
     public var note: String?
+    /// The scheduler that claimed the run (`ProcessIdentity` JSON).
+    package var owner: String?
+    /// The run's latest resume state, while it has no result (kept from `cairn gc`).
+    package var resumeObject: String?
 
     public init(
         hash: String, name: String, status: RunStatus = .planned, config: String, numericsVersion: Int,
@@ -49,7 +53,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// The columns `fetchAll(_:rows:)` reads.
     static let columns = [
         "id", "hash", "name", "status", "config", "numericsVersion", "datasetSHA256", "attempts", "exitCode",
-        "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note",
+        "signal", "error", "createdAt", "startedAt", "finishedAt", "ingestedBytes", "note", "owner", "resumeObject",
     ]
 
     /// The run with this hash, through a statement prepared once per connection (ingest and
@@ -66,6 +70,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         let (id, hash, name, status, config, numerics) = (c["id"], c["hash"], c["name"], c["status"], c["config"], c["numericsVersion"])
         let (dataset, attempts, exitCode, signal, error) = (c["datasetSHA256"], c["attempts"], c["exitCode"], c["signal"], c["error"])
         let (created, started, finished, ingested, note) = (c["createdAt"], c["startedAt"], c["finishedAt"], c["ingestedBytes"], c["note"])
+        let (owner, resume) = (c["owner"], c["resumeObject"])
         var out: [RunRecord] = []
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let r = try rows.next() {
@@ -81,6 +86,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
             record.finishedAt = r[finished]
             record.ingestedBytes = r[ingested]
             record.note = r[note]
+            record.owner = r[owner]
+            record.resumeObject = r[resume]
             out.append(record)
         }
         return out
@@ -222,6 +229,14 @@ public struct Provenance: Sendable, Equatable {
             cairnVersion: try str("cairn_version"), numericsVersion: Int(n), gitCommit: p["git_commit"]?.stringValue,
             host: try str("host"), cpu: try str("cpu"), os: try str("os"), swiftVersion: try str("swift_version"))
     }
+}
+
+/// One attempt of a run: when it started, where, and from which epoch (0: from scratch).
+public struct AttemptRecord: Sendable, Equatable {
+    public let attempt: Int
+    public let resumedFromEpoch: Int
+    public let startedAt: Date?
+    public let host: String?
 }
 
 public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {

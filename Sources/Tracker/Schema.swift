@@ -116,6 +116,23 @@ enum Schema {
                 t.primaryKey(["runId", "name"])
             }
         }
+        m.registerMigration("v3: run owners, resume states and attempts") { db in
+            try db.alter(table: "run") { t in
+                /// The scheduler that claimed the run (`ProcessIdentity` JSON), set with the claim.
+                t.add(column: "owner", .text)
+                /// The run's latest resume state (an object), while it has no result.
+                t.add(column: "resumeObject", .text)
+            }
+            /// One row per attempt of a run: when it started and from which epoch (0: scratch).
+            try db.create(table: "attempt") { t in
+                t.column("runId", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("attempt", .integer).notNull()
+                t.column("resumedFromEpoch", .integer).notNull()
+                t.column("startedAt", .datetime)
+                t.column("host", .text)
+                t.primaryKey(["runId", "attempt"])
+            }
+        }
         return m
     }
 }

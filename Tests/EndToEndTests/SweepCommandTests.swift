@@ -94,12 +94,14 @@ import Testing
         #expect(export.stdout.contains("\"status\":\"failed\""))
     }
 
-    /// The pid of a run's process: a lease holding a pid other than its scheduler's (the
-    /// scheduler holds the leases of runs it has queued; a run's process takes its own over).
+    /// The pid of a run's process: the holder its lease names (a run's process writes its
+    /// lease when it starts).
     static func runningChild(_ store: String, scheduler: Process) -> pid_t? {
         for lease in (try? FileManager.default.contentsOfDirectory(atPath: "\(store)/leases")) ?? [] {
-            guard let text = try? String(contentsOfFile: "\(store)/leases/\(lease)", encoding: .utf8),
-                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != scheduler.processIdentifier
+            guard let data = FileManager.default.contents(atPath: "\(store)/leases/\(lease)"),
+                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let holder = json["holder"] as? [String: Any], let pid = (holder["pid"] as? NSNumber)?.int32Value,
+                pid != scheduler.processIdentifier
             else { continue }
             return pid
         }

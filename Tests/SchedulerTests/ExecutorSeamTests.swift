@@ -99,7 +99,7 @@ final class ScriptedExecutor: Executor {
         let (t, h) = try store(5)
         let executor = ScriptedExecutor(
             tracker: t, scripts: [h[0]: .complete, h[1]: .diverge, h[2]: .fail(3), h[3]: .failOnce, h[4]: .hang])
-        var options = Scheduler<ScriptedExecutor>.Options(workers: 2, retries: 1, timeout: 0.05, execArguments: ["--store", t.directory])
+        var options = Scheduler<ScriptedExecutor>.Options(workers: 2, retries: 1, timeout: 0.05)
         options.grace = 0.05
         var events: [String] = []
         let outcome = try Scheduler(tracker: t, executor: executor, options: options, interrupt: Interrupt()).run(h) { e in
@@ -107,7 +107,7 @@ final class ScriptedExecutor: Executor {
             case .started(let hash, let attempt): events.append("start \(hash.prefix(4)) \(attempt)")
             case .finished(let hash, let status, _): events.append("\(status.rawValue) \(hash.prefix(4))")
             case .retrying(let hash, _, _): events.append("retry \(hash.prefix(4))")
-            case .progress: break
+            case .progress, .following: break
             }
         }
         #expect(outcome.completed == 2 && outcome.diverged == 1 && outcome.failed == 2)
@@ -131,7 +131,7 @@ final class ScriptedExecutor: Executor {
         let (t, h) = try store(4)
         let executor = ScriptedExecutor(tracker: t, scripts: Dictionary(uniqueKeysWithValues: h.map { ($0, .hang) }))
         let interrupt = Interrupt()
-        var options = Scheduler<ScriptedExecutor>.Options(workers: 1, execArguments: [])
+        var options = Scheduler<ScriptedExecutor>.Options(workers: 1)
         options.grace = 0.01
         var first = true
         let outcome = try Scheduler(tracker: t, executor: executor, options: options, interrupt: interrupt).run(h) { e in

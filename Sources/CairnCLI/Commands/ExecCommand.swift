@@ -1,9 +1,12 @@
 import ArgumentParser
-import Datasets
 import Foundation
 import Runner
+import Scheduler
+import Tracker
 
-/// `cairn exec <hash>`: what the scheduler starts for each run.
+/// `cairn exec <hash>`: what the scheduler starts for each run (`ExecInvocation` builds its
+/// command line). It reads the run's spec file and writes its event log and objects; it never
+/// opens the store's index.
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec", abstract: "Train one recorded run (the scheduler starts this; not for people).", shouldDisplay: false)
@@ -13,17 +16,19 @@ struct ExecCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var store: StoreOptions
 
+    /// What the scheduler asked for.
+    var invocation: ExecInvocation {
+        ExecInvocation(hash: hash, attempt: attempt, store: store.path, dataDirectory: data.option)
+    }
+
     func run() throws {
         do {
-            let tracker = try store.open()
-            // The scheduler passes whole hashes (a missing run is reported by `execute`).
-            let full = hash.count == 64 ? hash : try tracker.resolve(hash)
-            let status = try RunProcess.execute(hash: full, store: tracker, attempt: attempt, dataDirectory: data.option)
+            let status = try RunProcess.execute(
+                hash: hash, store: StoreLayout(directory: store.path), attempt: attempt, dataDirectory: data.option)
             print("run \(hash.prefix(12)): \(status.rawValue)")
-            // The result is durable (the log is fsynced): the process ends here, without closing
-            // the store's connections, stopping the lease's timer or tearing down the runtime,
-            // which took 1-4 ms that the next run on this worker waited for. SQLite needs no
-            // close after reads, and the lease is the scheduler's to remove.
+            // The result is durable (the log is fsynced): the process ends here, without stopping
+            // the lease's timer or tearing down the runtime, which took 1-4 ms that the next run
+            // on this worker waited for. The lease is the scheduler's to remove.
             fflush(nil)
             _exit(0)
         } catch {

@@ -38,11 +38,22 @@ struct ShowCommand: ParsableCommand {
                 })
             o["log"] = .string(tracker.logPath(full))
             if let p = provenance { o["provenance"] = p.json }
+            o["attempts"] = .array(
+                try tracker.attempts(run: full).map { a in
+                    [
+                        "attempt": .number(Double(a.attempt)), "resumed_from_epoch": .number(Double(a.resumedFromEpoch)),
+                        "host": a.host.map(JSONValue.string) ?? .null,
+                    ]
+                })
             Terminal.line(JSONValue.object(o).canonical)
             return
         }
         let r = row.record
+        let attempts = try tracker.attempts(run: full)
         var lines = ["run \(r.hash)", "  name      \(r.name)", "  status    \(r.status.rawValue)  (attempts \(r.attempts))"]
+        if attempts.count > 1 || attempts.contains(where: { $0.resumedFromEpoch > 0 }) {
+            lines.append("  attempts  " + AttemptText.each(attempts))
+        }
         if !row.tags.isEmpty { lines.append("  tags      \(row.tags.joined(separator: ", "))") }
         if let note = r.note { lines.append("  note      " + note.replacingOccurrences(of: "\n", with: "\n            ")) }
         if let e = r.error { lines.append("  error     " + e.replacingOccurrences(of: "\n", with: "\n            ")) }

@@ -15,6 +15,8 @@ final class Progress {
     let started = Date()
     var done = 0, failed = 0
     var running: [(hash: String, epoch: Int, loss: Double?)] = []
+    /// Runs another cairn holds, followed by this one.
+    var elsewhere: Set<String> = []
     var drawn = 0
 
     init(total: Int, cached: Int, epochs: [String: Int], label: @escaping (String) -> String) {
@@ -28,8 +30,12 @@ final class Progress {
     func handle(_ event: Scheduler<LocalProcessExecutor>.Event) {
         switch event {
         case let .started(hash, attempt):
+            elsewhere.remove(hash)  // taken over, if it was followed
             running.append((hash, 0, nil))
             if !live { emit("  start     \(label(hash))\(attempt > 1 ? "  (attempt \(attempt))" : "")") }
+        case let .following(hash):
+            elsewhere.insert(hash)
+            emit("  following \(label(hash))  (held by another cairn: followed until it has a result, taken over if its holders die)")
         case let .progress(hash, epoch, loss):
             if let i = running.firstIndex(where: { $0.hash == hash }) {
                 running[i].epoch = epoch
@@ -45,6 +51,7 @@ final class Progress {
             emit("  retry     \(String(hash.prefix(12))) (attempt \(attempt)): \(reason)")
         case let .finished(hash, status, detail):
             running.removeAll { $0.hash == hash }
+            elsewhere.remove(hash)
             done += 1
             if status == .failed { failed += 1 }
             emit(
@@ -76,7 +83,7 @@ final class Progress {
         let filled = total == 0 ? width : width * done / total
         var lines = [
             "  [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
-                + "\(done)/\(total) done · \(failed) failed · \(running.count) running · \(cached) cached · \(Self.clock(elapsed))"
+                + "\(done)/\(total) done · \(failed) failed · \(running.count) running\(elsewhere.isEmpty ? "" : " · \(elsewhere.count) elsewhere") · \(cached) cached · \(Self.clock(elapsed))"
                 + (done > 0 && done < total ? " · ETA \(Self.clock(elapsed / Double(done) * Double(total - done)))" : "")
         ]
         for r in running {

@@ -46,6 +46,9 @@ public enum TrainEvent: Sendable {
     case trainLoss(epoch: Int, step: Int, value: Double)
     case epochEnd(ModelMetrics, MachineMetrics)
     case checkpoint(CheckpointEvent)
+    /// The full state at an epoch's end (the bytes of a checkpoint there): what a run resumes
+    /// from. Only when asked for, and not after the last epoch (its final checkpoint is that).
+    case epochState(epoch: Int, step: Int, bytes: [UInt8])
     /// The loss became NaN or infinite: the run stops here.
     case diverged(epoch: Int, step: Int, loss: Double)
 }

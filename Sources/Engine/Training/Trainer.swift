@@ -30,6 +30,8 @@ public final class Trainer {
     public private(set) var epoch = 0
     /// The best value of `checkpoint.best` so far (for deciding the best checkpoint).
     public var bestValue: Double?
+    /// Whether `run` emits `.epochState` at every epoch end but the last.
+    public var emitsEpochStates = false
 
     /// Rows per evaluation forward pass. Results do not depend on it: every row is computed
     /// independently and per-row losses are summed in row order.
@@ -123,8 +125,14 @@ public final class Trainer {
             }
             if epoch == config.epochs { kinds.insert(.final) }
             if checkpointConfig.every > 0 && epoch % checkpointConfig.every == 0 { kinds.insert(.periodic) }
+            // One serialisation serves a checkpoint and the epoch's state: the same bytes.
+            var state: [UInt8]?
             if !kinds.isEmpty {
-                onEvent(.checkpoint(CheckpointEvent(epoch: epoch, step: optimizer.step, kinds: kinds, bytes: checkpointBytes())))
+                state = checkpointBytes()
+                onEvent(.checkpoint(CheckpointEvent(epoch: epoch, step: optimizer.step, kinds: kinds, bytes: state!)))
+            }
+            if emitsEpochStates && epoch < config.epochs {
+                onEvent(.epochState(epoch: epoch, step: optimizer.step, bytes: state ?? checkpointBytes()))
             }
         }
         return TrainResult(status: .completed, final: epochs.last, epochs: epochs, machine: machine, finalCheckpoint: checkpointBytes())

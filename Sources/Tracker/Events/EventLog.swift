@@ -19,12 +19,38 @@ package final class EventLog: @unchecked Sendable {
         package let description: String
     }
 
+    /// Opens the log for appending. A log whose last line was cut off (its process died
+    /// mid-write) is first cut back to its last complete line, so the next event starts a line
+    /// of its own; ingest never reads past a log's last newline, so nothing ingested is lost.
     package init(path: String) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0o644)
         guard fd >= 0 else {
             throw EventLog.WriteError(description: "\(path): cannot open the event log: \(String(cString: strerror(errno)))")
         }
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 {
+            var end = size
+            var byte: UInt8 = 0
+            while end > 0 && pread(fd, &byte, 1, end - 1) == 1 && byte != 0x0A { end -= 1 }
+            if end < size { _ = ftruncate(fd, end) }
+        }
+    }
+
+    /// The events of a log as far as its last complete line; lines that do not parse (a log
+    /// written by another version, a torn write) are skipped.
+    package static func read(_ path: String) -> [RunEvent] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var events: [RunEvent] = []
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            while let nl = bytes[start...].firstIndex(of: 0x0A) {
+                if let e = try? RunEvent.parse(UnsafeBufferPointer(rebasing: bytes[start..<nl])) { events.append(e) }
+                start = nl + 1
+            }
+        }
+        return events
     }
 
     deinit {

@@ -17,6 +17,7 @@ import GRDB
 ///     try tracker.ingest(run: hash)
 public final class Tracker: Sendable {
     public let directory: String
+    package let layout: StoreLayout
     package let objects: ObjectStore
     let db: DatabasePool
 
@@ -36,10 +37,9 @@ public final class Tracker: Sendable {
                 "\(directory): no Cairn store there (\(fm.fileExists(atPath: directory) ? "no cairn.sqlite in it" : "no such directory")); "
                     + "check --store or $CAIRN_STORE, or make one with `cairn sweep`")
         }
+        layout = StoreLayout(directory: directory)
         do {
-            for sub in ["", "/events", "/logs", "/objects", "/leases"] {
-                try fm.createDirectory(atPath: directory + sub, withIntermediateDirectories: true)
-            }
+            try layout.create()
         } catch {
             throw StoreError("\(directory): cannot create the store: \((error as NSError).localizedDescription)")
         }
@@ -73,8 +73,7 @@ public final class Tracker: Sendable {
         }
     }
 
-    package func eventLogPath(_ hash: String) -> String { "\(directory)/events/\(hash).jsonl" }
-    public func logPath(_ hash: String) -> String { "\(directory)/logs/\(hash).log" }
-
-    package func leasePath(_ hash: String) -> String { "\(directory)/leases/\(hash).lease" }
+    package func eventLogPath(_ hash: String) -> String { layout.eventLog(hash) }
+    public func logPath(_ hash: String) -> String { layout.log(hash) }
+    package func leasePath(_ hash: String) -> String { layout.lease(hash) }
 }

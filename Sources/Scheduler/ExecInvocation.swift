@@ -1,0 +1,26 @@
+/// The command line that starts a run's own process: `cairn exec <hash> --attempt N --store
+/// DIR [--data-dir DIR]`. Built here for every executor (the local pool, a test's, a cluster's),
+/// parsed by the `exec` command's declaration (a test holds the two together).
+///
+///     ExecInvocation(hash: h, attempt: 2, store: "runs", dataDirectory: nil).arguments
+///     // ["exec", h, "--attempt", "2", "--store", "runs"]
+public struct ExecInvocation: Equatable, Sendable {
+    public var hash: String
+    public var attempt: Int
+    /// The store's directory, as the run's process will see it.
+    public var store: String
+    /// `--data-dir`, when given (see `Datasets.directory`).
+    public var dataDirectory: String?
+
+    public init(hash: String, attempt: Int, store: String, dataDirectory: String?) {
+        self.hash = hash
+        self.attempt = attempt
+        self.store = store
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The arguments after the executable's path.
+    public var arguments: [String] {
+        ["exec", hash, "--attempt", String(attempt), "--store", store] + (dataDirectory.map { ["--data-dir", $0] } ?? [])
+    }
+}
