@@ -32,6 +32,7 @@ public enum RunProcess {
                 description: "run \(hash.prefix(12)): the data set differs from the one it was planned on "
                     + "(SHA-256 \(data.sha256.prefix(12)), planned \(identity.dataset.prefix(12)))")
         }
+        try store.create()  // the folders it writes (a store without an index may lack them)
         let objects = try ObjectStore(directory: store.objects)
         let from = ResumePoint.latest(in: store.eventLog(hash), objects: objects) { print($0) }
         let log = try EventLog(path: store.eventLog(hash))

@@ -45,6 +45,8 @@ public enum CairnProcess {
         public let process: Process
         let out: URL
         let err: URL
+        /// Where its stdout goes, to read while it runs.
+        public var outputPath: String { out.path }
         public func finish() throws -> Result {
             process.waitUntilExit()
             return Result(

@@ -213,3 +213,66 @@ import Vocabulary
         #expect(try t.gc(apply: true).objects == [object])
     }
 }
+
+/// Who holds a run: a pid the kernel has given to another process is not its holder, and a
+/// later attempt that logs different values for an epoch it redoes fails the run.
+struct HoldAndAttemptTests {
+    @Test func aLeaseNamingAReusedPidIsStale() throws {
+        let t = try freshStore()
+        let me = ProcessIdentity.current
+        #expect(me.isAlive == true)
+        // This test's own pid, but another start time: the process the lease meant is gone.
+        let reused = ProcessIdentity(host: me.host, pid: me.pid, started: me.started + 1, boot: me.boot)
+        #expect(reused.isAlive == false)
+        let path = t.leasePath("r")
+        try JSONValue.object(["holder": reused.json]).canonical.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(!Lease.isHeld(owner: nil, lease: path))
+        #expect(Lease.isHeld(owner: me, lease: path))  // its scheduler is alive
+        // A process on another machine cannot be seen from here: the file's age decides.
+        let remote = ProcessIdentity(host: me.host + "-elsewhere", pid: 1, started: 1, boot: "b")
+        #expect(remote.isAlive == nil)
+        try JSONValue.object(["holder": remote.json]).canonical.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(Lease.isHeld(owner: nil, lease: path))
+        #expect(!Lease.isHeld(owner: nil, lease: path, now: Date().addingTimeInterval(Lease.expiry + 1)))
+    }
+
+    @Test func anAttemptThatLogsOtherValuesForARedoneEpochFailsTheRun() throws {
+        let t = try freshStore()
+        let run = planned(1)
+        try t.record(sweep: nil, runs: [run])
+        try append(
+            t, run.hash,
+            [
+                .start(.init(attempt: 1, time: 1, provenance: nil)),
+                .metrics(.init(scope: .step, step: 5, epoch: 1, kind: .model, values: ["train_loss": 2.0])),
+                .metrics(.init(scope: .step, step: 10, epoch: 2, kind: .model, values: ["train_loss": 1.5])),
+            ])
+        try t.ingest(run: run.hash)
+        // The second attempt redoes epoch 2 from the end of epoch 1: the same step 10, another value.
+        try append(
+            t, run.hash,
+            [
+                .start(.init(attempt: 2, time: 2, provenance: nil, resumedFromEpoch: 1)),
+                .metrics(.init(scope: .step, step: 10, epoch: 2, kind: .model, values: ["train_loss": 1.25])),
+                .end(.init(status: .completed, time: 3)),
+            ])
+        #expect(try t.ingest(run: run.hash).status == .failed)
+        let record = try #require(try t.run(run.hash))
+        #expect(record.status == .failed)
+        #expect(record.error == "not deterministic: train_loss at step 10 (step) was 1.5 in an earlier attempt and 1.25 in attempt 2")
+        #expect(try t.attempts(run: run.hash).map(\.resumedFromEpoch) == [0, 1])
+    }
+
+    @Test func equalValuesForARedoneEpochAreFine() throws {
+        let t = try freshStore()
+        let run = planned(2)
+        try t.record(sweep: nil, runs: [run])
+        let point = RunEvent.metrics(.init(scope: .step, step: 10, epoch: 2, kind: .model, values: ["train_loss": 1.5]))
+        try append(t, run.hash, [.start(.init(attempt: 1, time: 1, provenance: nil)), point])
+        try t.ingest(run: run.hash)
+        try append(
+            t, run.hash,
+            [.start(.init(attempt: 2, time: 2, provenance: nil, resumedFromEpoch: 1)), point, .end(.init(status: .completed, time: 3))])
+        #expect(try t.ingest(run: run.hash).status == .completed)
+    }
+}

@@ -2,11 +2,12 @@ import Tracker
 
 /// How a run's attempts read: each one and the epoch it started from.
 enum AttemptText {
-    /// `#1 from scratch, #2 from epoch 3 (host)`.
+    /// `#1 from scratch, #2 from epoch 3`; with each one's host when they were not all on one.
     static func each(_ attempts: [AttemptRecord]) -> String {
-        attempts.map { a in
+        let hosts = Set(attempts.compactMap(\.host)).count > 1
+        return attempts.map { a in
             "#\(a.attempt) " + (a.resumedFromEpoch == 0 ? "from scratch" : "from epoch \(a.resumedFromEpoch)")
-                + (a.host.map { " on \($0)" } ?? "")
+                + (hosts ? a.host.map { " on \($0)" } ?? "" : "")
         }.joined(separator: ", ")
     }
 

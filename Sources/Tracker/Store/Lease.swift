@@ -119,16 +119,17 @@ package final class Lease: @unchecked Sendable {
     /// process (see the type's comment).
     package static func isHeld(owner: ProcessIdentity?, lease path: String, now: Date = Date()) -> Bool {
         var unknown = false
-        for process in [owner, holder(path)] {
-            guard let process else { continue }
+        let named = [owner, holder(path)].compactMap { $0 }
+        for process in named {
             switch process.isAlive {
             case true?: return true
             case false?: continue
             case nil: unknown = true
             }
         }
-        // A process on another machine, or a store from a Cairn that named no owner: the file's age.
-        guard unknown || owner == nil else { return false }
+        // A process on another machine, or a lease that names none (a store from a Cairn that
+        // wrote only pids): the file's age decides.
+        guard unknown || named.isEmpty else { return false }
         guard let m = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return false }
         return now.timeIntervalSince(m) < expiry
     }
