@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "CairnCLITests",
             dependencies: [
-                "CairnCLI",
+                "CairnCLI", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),

@@ -1,5 +1,5 @@
-/// The command line that starts a run's own process: `cairn exec <hash> --attempt N --store
-/// DIR [--data-dir DIR]`. Built here for every executor (the local pool, a test's, a cluster's),
+/// The command line that starts a run's own process: `cairn exec <hash> --attempt N
+/// --store=DIR [--data-dir=DIR]` (with `=`, so a path that begins with `-` is still a value). Built here for every executor (the local pool, a test's, a cluster's),
 /// parsed by the `exec` command's declaration (a test holds the two together).
 ///
 ///     ExecInvocation(hash: h, attempt: 2, store: "runs", dataDirectory: nil).arguments
@@ -21,6 +21,6 @@ public struct ExecInvocation: Equatable, Sendable {
 
     /// The arguments after the executable's path.
     public var arguments: [String] {
-        ["exec", hash, "--attempt", String(attempt), "--store", store] + (dataDirectory.map { ["--data-dir", $0] } ?? [])
+        ["exec", hash, "--attempt", String(attempt), "--store=\(store)"] + (dataDirectory.map { ["--data-dir=\($0)"] } ?? [])
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Testing
 
 @testable import CairnCLI
+import Scheduler
 
 /// `Cairn.parseQuickly` parses a subcommand by its own declaration: it must accept exactly what
 /// the full command tree accepts, with the same values, and leave everything else (help,
@@ -34,6 +35,20 @@ struct QuickParseTests {
 
     @Test(arguments: refused) func leavesTheRestToTheFullParse(_ args: [String]) {
         #expect(Cairn.parseQuickly(args) == nil)
+    }
+
+    /// The scheduler builds `cairn exec`'s command line with `ExecInvocation`; the `exec`
+    /// command's declaration must read back exactly what was built.
+    @Test(arguments: [
+        ExecInvocation(hash: String(repeating: "ab", count: 32), attempt: 1, store: "runs", dataDirectory: nil),
+        ExecInvocation(hash: String(repeating: "0f", count: 32), attempt: 7, store: "/shared/store with space", dataDirectory: "/data/fm"),
+        ExecInvocation(hash: String(repeating: "9", count: 64), attempt: 2, store: "--odd", dataDirectory: "-x"),
+    ])
+    func execReadsBackWhatTheSchedulerBuilds(_ invocation: ExecInvocation) throws {
+        let parsed = try #require(Cairn.parseQuickly(invocation.arguments) as? ExecCommand)
+        #expect(parsed.invocation == invocation)
+        let full = try #require(try Cairn.parseAsRoot(invocation.arguments) as? ExecCommand)
+        #expect(full.invocation == invocation)
     }
 
     @Test func durationsParseAsTheHelpSays() throws {
