@@ -135,7 +135,7 @@ final class Training {
                 }
             case let .epochState(epoch, step, bytes):
                 // Not fsynced: a state lost in a crash means resuming from an earlier one.
-                let (object, _) = try objects.put(bytes, durable: false)
+                let (object, _) = try objects.put(bytes, durable: false, compressed: false)
                 if let p = pendingBest, p.epoch == epoch {
                     best = .init(value: p.value, object: object, step: p.step, epoch: p.epoch)
                     bestLogged = false

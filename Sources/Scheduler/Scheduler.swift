@@ -140,6 +140,7 @@ public final class Scheduler<E: Executor> {
                 defer { if !requeued { unlink(tracker.leasePath(a.hash)) } }
                 if logged == .completed || logged == .diverged {
                     if logged == .completed { outcome.completed += 1 } else { outcome.diverged += 1 }
+                    try tracker.dropSupersededStates(run: a.hash)
                     onEvent(.finished(hash: a.hash, status: logged!, detail: nil))
                     continue
                 }

@@ -158,6 +158,7 @@ extension Tracker {
                 """)
         let saveAttempt = try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO attempt (runId, attempt, resumedFromEpoch, startedAt, host) VALUES (?, ?, ?, ?, ?)")
+        let saveState = try db.cachedStatement(sql: "INSERT OR IGNORE INTO resumeState (runId, object) VALUES (?, ?)")
         let lastStep = try db.cachedStatement(
             sql: "SELECT max(point.step) FROM point JOIN series ON series.id = point.seriesId WHERE series.runId = ?")
         let endProvenance = try db.cachedStatement(sql: "UPDATE provenance SET endedAt = ? WHERE runId = ?")
@@ -224,6 +225,7 @@ extension Tracker {
                     result.points += m.values.count
                 case .resume(let r):
                     resumeObject = r.object
+                    try saveState.execute(arguments: [runId, r.object])
                 case .checkpoint(let c):
                     try saveCheckpoint.execute(arguments: [
                         runId, c.object, c.step, c.epoch, CheckpointKind.label(c.kinds), c.rawSize, c.storedSize,

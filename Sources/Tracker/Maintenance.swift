@@ -105,3 +105,32 @@ extension Tracker {
         }
     }
 }
+
+extension Tracker {
+    /// Removes the epoch states a run with a result no longer needs: every one but those that
+    /// are also a checkpoint (the best is an epoch state) or that another run kept too (the
+    /// same bytes). Returns the bytes freed. The scheduler calls it as each run ends, so a sweep
+    /// does not leave a state per epoch per run behind it; `gc` finds any it missed.
+    @discardableResult
+    package func dropSupersededStates(run hash: String) throws -> Int {
+        let unneeded = try db.write { db -> [String] in
+            guard let run = try RunRecord.fetch(db, hash: hash), run.status.isResult, let id = run.id else { return [] }
+            let objects = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT object FROM resumeState WHERE runId = ?
+                    AND object NOT IN (SELECT object FROM checkpoint)
+                    AND object NOT IN (SELECT object FROM resumeState WHERE runId != ?)
+                    AND object NOT IN (SELECT resumeObject FROM run WHERE resumeObject IS NOT NULL)
+                    """, arguments: [id, id])
+            try db.execute(sql: "DELETE FROM resumeState WHERE runId = ?", arguments: [id])
+            return objects
+        }
+        var freed = 0
+        for o in unneeded {
+            freed += objects.storedSize(o)
+            try? objects.remove(o)
+        }
+        return freed
+    }
+}

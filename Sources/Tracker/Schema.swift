@@ -123,6 +123,12 @@ enum Schema {
                 /// The run's latest resume state (an object), while it has no result.
                 t.add(column: "resumeObject", .text)
             }
+            /// Every epoch state a run kept (superseded ones are removed once it has a result).
+            try db.create(table: "resumeState") { t in
+                t.column("runId", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("object", .text).notNull().indexed()
+                t.primaryKey(["runId", "object"])
+            }
             /// One row per attempt of a run: when it started and from which epoch (0: scratch).
             try db.create(table: "attempt") { t in
                 t.column("runId", .integer).notNull().references("run", onDelete: .cascade)

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Scheduler
 import Testing
 
 @testable import CairnCLI
-import Scheduler
 
 /// `Cairn.parseQuickly` parses a subcommand by its own declaration: it must accept exactly what
 /// the full command tree accepts, with the same values, and leave everything else (help,

@@ -217,6 +217,21 @@ import Tracker
         try Self.expectSameAsUninterrupted(dir, store)
     }
 
+    /// Epoch states are kept while a run trains; once it has a result, only those that are also
+    /// its checkpoints stay.
+    @Test func aFinishedSweepLeavesNoEpochStatesBehind() throws {
+        let dir = try Self.files(epochs: 8)
+        let store = "\(dir)/runs"
+        let r = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", store, "--json"])
+        #expect(r.status == 0)
+        let hashes = Array(SweepCommandTests.runs(try SweepCommandTests.summary(r)).keys)
+        #expect(hashes.allSatisfy { Self.count(Self.events(store, $0), "resume") == 7 })
+        let gc = try CairnProcess.run(["gc", "--store", store, "--json"])
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(gc.stdout.utf8)) as? [String: Any])
+        #expect((result["objects"] as? [String])?.isEmpty == true, "\(gc.stdout)")
+        #expect(try CairnProcess.run(["verify", "--store", store]).status == 0)
+    }
+
     /// A run's process needs only the spec file, the event log and the object store: on a
     /// store without an index it trains, and a scheduler ingests its log afterwards.
     @Test func aRunsProcessNeedsNoIndex() throws {

@@ -49,7 +49,12 @@ public final class Tracker: Sendable {
         // WAL with synchronous = NORMAL: a commit is not fsynced, so a power cut can lose the
         // last transactions but never corrupts the index. Nothing is lost for good: the event
         // logs (which the run's process fsyncs) are the source, and ingest is idempotent.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536") }
+        // A command that opens an existing store reads it memory-mapped: no copy of every page
+        // into SQLite's cache (a listing of a thousand runs reads megabytes). Not for the
+        // commands that create and write stores (the scheduler's ingest): with a map, an I/O
+        // error while reading can be a signal rather than an error code.
+        let mmap = create ? "" : "; PRAGMA mmap_size = 1073741824"
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536" + mmap) }
         do {
             // Two processes opening a new store at once would both create its tables (and
             // both switch it to WAL): opening and migrating happen under an exclusive lock.
