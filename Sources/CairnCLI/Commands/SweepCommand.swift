@@ -7,8 +7,10 @@ struct SweepCommand: ParsableCommand {
         discussion: """
             Every run is recorded in the store (runs/ by default) with its metrics, checkpoints and log. \
             Running a sweep again trains nothing that already completed (or diverged: the same spec \
-            diverges the same way); interrupted or failed runs are run again. Ctrl-C stops launching \
-            and ends the running runs (a second Ctrl-C kills them); run the same command to resume.
+            diverges the same way); interrupted or failed runs are run again, from the end of the last \
+            epoch they completed. Runs another cairn is training are followed until they finish, and \
+            taken over if it dies. Ctrl-C stops launching and ends the running runs (a second Ctrl-C \
+            kills them); run the same command to resume. Exit 0 means every run has a result.
 
             Examples:
               cairn sweep sweeps/quickstart.yaml
