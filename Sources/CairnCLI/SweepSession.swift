@@ -76,9 +76,15 @@ struct SweepSession {
             let sweep = String(plan.sweepHash.prefix(12))
             Terminal.line("\nbest: \(run) (\(metric) \(Table.decimal(value)))")
             Terminal.line("next:")
-            Terminal.line("  cairn show \(run)\(store)                  # the best run in full")
-            Terminal.line("  cairn compare --sweep \(sweep)\(store)     # every run of the sweep, with a chart")
-            Terminal.line("  cairn reproduce \(run)\(store)             # prove it trains to the same bytes")
+            let next = [
+                ("cairn show \(run)\(store)", "the best run in full"),
+                ("cairn compare --sweep \(sweep)\(store)", "every run of the sweep, with a chart"),
+                ("cairn reproduce \(run)\(store)", "prove it trains to the same bytes"),
+            ]
+            let width = next.map(\.0.count).max() ?? 0
+            for (command, what) in next {
+                Terminal.line("  " + command.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "# " + what)
+            }
         }
         guard options.json else { return }
         var runs: [JSONValue] = []

@@ -42,7 +42,7 @@ struct ReproduceCommand: ParsableCommand {
         let ok: Bool
         switch report.verdict {
         case let .identical(metrics, checkpoints):
-            Terminal.line("REPRODUCED: \(hash) bit-identical (\(metrics) metrics, \(checkpoints) checkpoints)")
+            Terminal.line("REPRODUCED: \(hash) bit-identical (\(metrics) metrics, \(checkpoints) checkpoint\(checkpoints == 1 ? "" : "s"))")
             out["reproduced"] = true
             out["metrics"] = .number(Double(metrics))
             out["checkpoints"] = .number(Double(checkpoints))
