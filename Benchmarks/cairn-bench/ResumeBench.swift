@@ -27,6 +27,7 @@ struct ResumeBench: ParsableCommand {
         var stateSeconds: [Double] = []
         var raw = 0
         var stored = 0
+        var failure: Error?
         var last = clock.now
         _ = Engine.train(
             model: ModelConfig(hidden: [256]), train: TrainConfig(optimizer: .adam, lr: 0.001, batchSize: 64, epochs: epochs, seed: 0),
@@ -39,14 +40,19 @@ struct ResumeBench: ParsableCommand {
                 // The state's serialisation happened just before this event; time it again here
                 // with the put, as the run's process pays both.
                 let t = clock.now
-                let (_, size) = try! objects.put(bytes, durable: false, compressed: false)
-                stateSeconds.append(seconds(clock.now - t))
-                raw = bytes.count
-                stored = size
+                do {
+                    let (_, size) = try objects.put(bytes, durable: false, compressed: false)
+                    stateSeconds.append(seconds(clock.now - t))
+                    raw = bytes.count
+                    stored = size
+                } catch {
+                    failure = error
+                }
                 last = clock.now
             default: break
             }
         }
+        if let failure { throw failure }
         // Serialising a state is one more pass over the weights and optimizer slots.
         let trainer = Trainer(model: ModelConfig(hidden: [256]), train: TrainConfig(optimizer: .adam, epochs: 1), data: data)
         let serialise = try (0..<5).map { _ in try clock.measure { _ = trainer.checkpointBytes() } }.map(seconds).min()!

@@ -7,7 +7,9 @@ import Testing
 /// The local executor against real processes: its wait sleeps until a process ends (not until
 /// the timeout, not less), and polling reports how each ended.
 @Suite struct LocalProcessExecutorTests {
-    let log = (try! scratch(label: "executor")) + "/run.log"
+    let log: String
+
+    init() throws { log = try scratch(label: "executor") + "/run.log" }
 
     @Test func waitReturnsWhenAProcessEndsAndPollReportsHow() throws {
         let executor = LocalProcessExecutor(executable: "/bin/sh")
