@@ -59,7 +59,7 @@ struct SweepSession {
         let sorted = rows.sorted { goal.prefers($0.summaries[metric]?.final ?? worst, over: $1.summaries[metric]?.final ?? worst) }
         let varying = plan.varyingKeys
         // Runs that took more than one attempt say so, with the epoch each attempt started from.
-        let retried = try tracker.retriedAttempts(runs: rows.map(\.record.hash))
+        let retried = try tracker.attempts(runs: rows.map(\.record.hash)).filter { $0.value.count > 1 }
         let header = ["run", "status"] + varying + [metric, "best"] + (retried.isEmpty ? [] : ["attempts"])
         let table = sorted.map { r in
             [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }

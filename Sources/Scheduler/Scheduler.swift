@@ -69,8 +69,9 @@ public final class Scheduler<E: Executor> {
     public func run(_ hashes: [String], following elsewhere: [String] = [], onEvent: (Event) -> Void) throws -> Outcome {
         var queue: [(String, Int)] = hashes.map { ($0, 1) }
         // Each run's attempt number, as its claim counted it; a retry counts one more.
-        var attempts = Dictionary(try tracker.runs(hashes).map { ($0.hash, $0.attempts) }, uniquingKeysWith: { a, _ in a })
-        try tracker.writeSpecs(runs: hashes)
+        let records = try tracker.runs(hashes)
+        var attempts = Dictionary(records.map { ($0.hash, $0.attempts) }, uniquingKeysWith: { a, _ in a })
+        try tracker.writeSpecs(records)
         queue.reverse()  // pop from the end, first run first
         var followed = elsewhere
         for hash in followed { onEvent(.following(hash: hash)) }
@@ -209,7 +210,7 @@ public final class Scheduler<E: Executor> {
                 still.append(run.hash)
             } else if try tracker.claim(run: run.hash, sawStatus: run.status, sawAttempts: run.attempts) {
                 attempts[run.hash] = run.attempts + 1
-                try tracker.writeSpecs(runs: [run.hash])
+                try tracker.writeSpecs([run])
                 queue.insert((run.hash, 1), at: 0)
             } else {
                 still.append(run.hash)  // another follower took it: follow that one

@@ -202,17 +202,14 @@ extension Tracker {
             let (sFinalStep, sMin, sMax) = (sc["finalStep"], sc["min"], sc["max"])
             let summaryRows = try Row.fetchCursor(summaryStatement, arguments: summaryArguments)
             while let r = try summaryRows.next() {
-                // The kind read as text and matched: the generic enum decoding costs more than the row.
-                let kind: String = r[sKind]
                 let s = SummaryRecord(
-                    runId: r[sRun], key: r[sKey], kind: kind == MetricKind.model.rawValue ? .model : .machine, final: r[sFinal],
-                    finalStep: r[sFinalStep], min: r[sMin], max: r[sMax])
+                    runId: r[sRun], key: r[sKey], kind: r[sKind], final: r[sFinal], finalStep: r[sFinalStep], min: r[sMin], max: r[sMax])
                 summaries[s.runId, default: [:]][s.key] = s
             }
             var tags: [Int64: [String]] = [:]
             let tagRows = try Row.fetchCursor(
                 db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
-                arguments: [jsonList(ids)])
+                arguments: [idList])
             while let r = try tagRows.next() { tags[r["runId"], default: []].append(r["name"]) }
             let rows = records.map {
                 RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? [])
@@ -272,35 +269,23 @@ extension Tracker {
         }
     }
 
-    /// A run's attempts, first to last.
-    public func attempts(run hash: String) throws -> [AttemptRecord] {
-        try db.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM attempt WHERE runId = (SELECT id FROM run WHERE hash = ?) ORDER BY attempt", arguments: [hash]
-            ).map { r in
-                AttemptRecord(attempt: r["attempt"], resumedFromEpoch: r["resumedFromEpoch"], startedAt: r["startedAt"], host: r["host"])
-            }
-        }
-    }
-
-    /// Each run's attempts, for runs that took more than one.
-    public func retriedAttempts(runs hashes: [String]) throws -> [String: [AttemptRecord]] {
+    /// Each run's attempts, first to last (a run that never started has none).
+    public func attempts(runs hashes: [String]) throws -> [String: [AttemptRecord]] {
         try db.read { db in
             var out: [String: [AttemptRecord]] = [:]
-            let rows = try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT run.hash, attempt.* FROM attempt JOIN run ON run.id = attempt.runId
-                    WHERE run.hash IN (SELECT value FROM json_each(?)) AND run.attempts > 1 ORDER BY run.hash, attempt.attempt
+                    WHERE run.hash IN (SELECT value FROM json_each(?)) ORDER BY run.hash, attempt.attempt
                     """, arguments: [JSONValue.array(hashes.map(JSONValue.string)).canonical])
-            for r in rows {
-                out[r["hash"], default: []].append(
-                    AttemptRecord(
-                        attempt: r["attempt"], resumedFromEpoch: r["resumedFromEpoch"], startedAt: r["startedAt"], host: r["host"]))
-            }
+            while let r = try rows.next() { out[r["hash"], default: []].append(AttemptRecord(row: r)) }
             return out
         }
     }
+
+    /// A run's attempts, first to last.
+    public func attempts(run hash: String) throws -> [AttemptRecord] { try attempts(runs: [hash])[hash] ?? [] }
 
     public func provenance(run hash: String) throws -> Provenance? {
         try db.read { db in

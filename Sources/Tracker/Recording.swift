@@ -124,8 +124,8 @@ extension Tracker {
     /// is the run's hash) unless it is there already: all a run's process reads of the store
     /// before it trains. Atomic (temp file, rename), not fsynced: a spec lost in a crash is
     /// written again before the run's next start.
-    package func writeSpecs(runs hashes: [String]) throws {
-        for record in try runs(hashes) {
+    package func writeSpecs(_ records: [RunRecord]) throws {
+        for record in records {
             let path = layout.spec(record.hash)
             guard !FileManager.default.fileExists(atPath: path) else { continue }
             guard let spec = try? JSONValue.parse(Array(record.config.utf8)), case .object = spec else {

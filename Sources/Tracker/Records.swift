@@ -5,7 +5,7 @@ import Vocabulary
 
 /// Run statuses. `completed` and `diverged` are results (a diverged spec diverges the same way
 /// every time); `failed` and `interrupted` are not.
-public enum RunStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case planned, queued, running, completed, failed, diverged, interrupted
     public var isResult: Bool { self == .completed || self == .diverged }
 }
@@ -163,16 +163,6 @@ public struct CheckpointRecord: Sendable, Equatable, FetchableRecord {
         storedSize = r["storedSize"]
     }
 
-    public init(runId: Int64, object: String, step: Int, epoch: Int, kinds: Set<CheckpointKind>, rawSize: Int, storedSize: Int) {
-        self.runId = runId
-        self.object = object
-        self.step = step
-        self.epoch = epoch
-        self.kinds = kinds
-        self.rawSize = rawSize
-        self.storedSize = storedSize
-    }
-
     public var kindsLabel: String { CheckpointKind.label(kinds) }
 }
 
@@ -237,6 +227,13 @@ public struct AttemptRecord: Sendable, Equatable {
     public let resumedFromEpoch: Int
     public let startedAt: Date?
     public let host: String?
+
+    init(row r: Row) {
+        attempt = r["attempt"]
+        resumedFromEpoch = r["resumedFromEpoch"]
+        startedAt = r["startedAt"]
+        host = r["host"]
+    }
 }
 
 public struct SweepRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
@@ -267,5 +264,20 @@ struct ColumnPositions {
     }
 }
 
-extension MetricKind: DatabaseValueConvertible {}
-extension MetricScope: DatabaseValueConvertible {}
+// The index stores these enums as their names. Written out here rather than left to GRDB's
+// generic RawRepresentable conversion, which is not specialised across modules: decoding
+// a listing's thousands of statuses and metric kinds cost more through it than the rows.
+extension RunStatus: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+    public static func fromDatabaseValue(_ value: DatabaseValue) -> RunStatus? { String.fromDatabaseValue(value).flatMap(Self.init) }
+}
+
+extension MetricKind: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+    public static func fromDatabaseValue(_ value: DatabaseValue) -> MetricKind? { String.fromDatabaseValue(value).flatMap(Self.init) }
+}
+
+extension MetricScope: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+    public static func fromDatabaseValue(_ value: DatabaseValue) -> MetricScope? { String.fromDatabaseValue(value).flatMap(Self.init) }
+}

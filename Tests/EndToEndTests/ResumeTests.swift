@@ -247,7 +247,7 @@ import Tracker
             hash: hash, name: "long", canonicalSpec: try JSONValue.parse([UInt8](spec)).canonical, numericsVersion: 2,
             datasetSHA256: try #require(planned["dataset_sha256"] as? String), params: [:])
         try tracker.record(sweep: nil, runs: [entry])
-        try tracker.writeSpecs(runs: [hash])
+        try tracker.writeSpecs(try tracker.runs([hash]))
         // A store with no index at all: only the spec.
         let bare = "\(dir)/bare"
         try FileManager.default.createDirectory(atPath: "\(bare)/specs", withIntermediateDirectories: true)

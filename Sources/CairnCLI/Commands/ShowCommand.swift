@@ -25,6 +25,7 @@ struct ShowCommand: ParsableCommand {
         let history = try tracker.history(runs: [full])[full] ?? [:]
         let checkpoints = try tracker.checkpoints(run: full)
         let provenance = try tracker.provenance(run: full)
+        let attempts = try tracker.attempts(run: full)
         if json {
             var o: [String: JSONValue] = ["run": RunExport.json(row)]
             if case .object(let config)? = try? JSONValue.parse(Array(row.record.config.utf8)) { o["config"] = .object(config) }
@@ -39,7 +40,7 @@ struct ShowCommand: ParsableCommand {
             o["log"] = .string(tracker.logPath(full))
             if let p = provenance { o["provenance"] = p.json }
             o["attempts"] = .array(
-                try tracker.attempts(run: full).map { a in
+                attempts.map { a in
                     [
                         "attempt": .number(Double(a.attempt)), "resumed_from_epoch": .number(Double(a.resumedFromEpoch)),
                         "host": a.host.map(JSONValue.string) ?? .null,
@@ -49,7 +50,6 @@ struct ShowCommand: ParsableCommand {
             return
         }
         let r = row.record
-        let attempts = try tracker.attempts(run: full)
         var lines = ["run \(r.hash)", "  name      \(r.name)", "  status    \(r.status.rawValue)  (attempts \(r.attempts))"]
         if attempts.count > 1 || attempts.contains(where: { $0.resumedFromEpoch > 0 }) {
             lines.append("  attempts  " + AttemptText.each(attempts))
