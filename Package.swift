@@ -52,16 +52,22 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CairnZlib", path: "Sources/CairnZlib"),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // The words every module shares: metric goals, scopes and kinds, checkpoint kinds, version.
         .target(name: "Vocabulary"),
         .target(name: "Determinism"),
         // gzip (through the system zlib), SHA-256 hex digests and the JSON parser.
-        .target(name: "Codecs", dependencies: ["CZlib", "Determinism", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Datasets", dependencies: ["Codecs", "Determinism"], resources: [.copy("Resources")]),
+        .target(name: "Codecs", dependencies: ["CairnZlib", "Determinism", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Datasets",
+            dependencies: [
+                "Codecs", "Determinism", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], resources: [.copy("Resources")]),
         .target(name: "Engine", dependencies: ["Determinism", "Datasets", "Vocabulary"], swiftSettings: engineFlags),
         .target(
             name: "Planner",
@@ -101,7 +107,11 @@ let package = Package(
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "Determinism", "Datasets", "Codecs", "Vocabulary"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Codecs", "CZlib", "TestSupport"]),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: [
+                "Datasets", "Codecs", "CairnZlib", "Determinism", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
         .testTarget(
             name: "PlannerTests",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Codecs
 import Datasets
 import Foundation
 import Planner

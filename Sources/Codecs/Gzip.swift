@@ -1,4 +1,4 @@
-import CZlib
+import CairnZlib
 
 /// gzip through the system zlib. Swift does not import zlib's `inflateInit2` macro, so the
 /// underscore function it expands to is called with the version and struct size.

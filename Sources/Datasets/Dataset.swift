@@ -9,6 +9,11 @@ public struct DataConfig: Sendable, Equatable {
         case digits
         case fashionMNIST = "fashion-mnist"
         case mnist, synthetic
+        /// A user's own files (see `FileDataConfig`).
+        case csv, tsv, npy, npz, idx
+
+        /// Whether the data comes from a user's files rather than being built in.
+        public var isFile: Bool { [.csv, .tsv, .npy, .npz, .idx].contains(self) }
     }
     public var dataset: Source
     /// How many training examples to hold out for validation (0: none).
@@ -17,21 +22,22 @@ public struct DataConfig: Sendable, Equatable {
     public var splitSeed: UInt64
     /// Only for `synthetic`.
     public var synthetic: SyntheticConfig
+    /// Only for the file data sets.
+    public var file: FileDataConfig
 
     public init(
         dataset: Source = .digits, validation: Int = 0, splitSeed: UInt64 = 0,
-        synthetic: SyntheticConfig = SyntheticConfig()
+        synthetic: SyntheticConfig = SyntheticConfig(), file: FileDataConfig = FileDataConfig()
     ) {
         self.dataset = dataset
         self.validation = validation
         self.splitSeed = splitSeed
         self.synthetic = synthetic
+        self.file = file
     }
-}
 
-public struct DatasetError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The task the data is for: regression only for file data that says so.
+    public var task: Task { dataset.isFile ? file.task : .classification }
 }
 
 /// Loads datasets and splits them.
@@ -58,11 +64,13 @@ public enum Datasets {
     /// Loads the dataset and splits off the validation set.
     /// - Parameter directory: where IDX files are (see `directory(_:)`).
     public static func prepare(_ config: DataConfig, directory: String? = nil) throws -> PreparedData {
+        if config.dataset.isFile { return try FileData.prepare(config) }
         func load() throws -> (train: LabeledSet, test: LabeledSet, classes: Int, sha256: String) {
             switch config.dataset {
             case .digits: return try Digits.load()
             case .fashionMNIST, .mnist: return try IDX.loadDirectory(Datasets.directory(directory))
             case .synthetic: return try Synthetic.make(config.synthetic)
+            case .csv, .tsv, .npy, .npz, .idx: preconditionFailure("file data sets are prepared by FileData")
             }
         }
         // Taken apart at once, so `train` is the only owner of its rows and is split in place.
@@ -101,6 +109,8 @@ extension Datasets {
             return sha256Hex(try IDX.files.map { try IDX.readFile(dir: dir, name: $0) })
         case .synthetic:
             return sha256Hex([config.synthetic.canonical.canonicalBytes])
+        case .csv, .tsv, .npy, .npz, .idx:
+            return FileData.datasetSHA256(try FileData.identify(config.file))
         }
     }
 }

@@ -92,3 +92,67 @@ public enum IDX {
         return LabeledSet(features: features, labels: labels[8...].map { Int32($0) }, dimension: dim)
     }
 }
+
+extension IDX {
+    /// Any IDX file: two zero bytes, a type byte (0x08 unsigned byte, 0x09 signed byte, 0x0B
+    /// int16, 0x0C int32, 0x0D float32, 0x0E float64, all big-endian), the number of
+    /// dimensions, each as a big-endian 32-bit size, then the values in C order. Unsigned
+    /// bytes in a file of two or more dimensions (images) are scaled to [0, 1] by ÷255, as
+    /// MNIST's are; every other value is kept as it is.
+    public static func array(_ b: UnsafeRawBufferPointer, name: String) throws -> NumericArray {
+        guard b.count >= 4, b[0] == 0, b[1] == 0 else {
+            throw DatasetError("\(name): not an IDX file (it does not start with two zero bytes)")
+        }
+        let sizes: [UInt8: Int] = [0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8]
+        guard let size = sizes[b[2]] else {
+            throw DatasetError("\(name): IDX type 0x\(String(b[2], radix: 16)) is not one of 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E")
+        }
+        let dims = Int(b[3])
+        guard dims >= 1, b.count >= 4 + 4 * dims else { throw DatasetError("\(name): truncated: the header is cut off") }
+        let bytes = [UInt8](b[0..<(4 + 4 * dims)])
+        let shape = (0..<dims).map { be32(bytes, 4 + 4 * $0) }
+        let count = shape.reduce(1, *)
+        let start = 4 + 4 * dims
+        let expected = start + count * size
+        guard b.count == expected else {
+            throw DatasetError(
+                "\(name): \(b.count < expected ? "truncated" : "too long"): the header promises \(shape.map(String.init).joined(separator: "×")) values (\(expected) bytes), the file has \(b.count)"
+            )
+        }
+        let src = b.baseAddress! + start
+        var values = [Float](repeating: 0, count: count)
+        let type = b[2]
+        for i in 0..<count {
+            let p = src + i * size
+            switch type {
+            case 0x08: values[i] = dims >= 2 ? Float(p.load(as: UInt8.self)) / 255 : Float(p.load(as: UInt8.self))
+            case 0x09: values[i] = Float(p.load(as: Int8.self))
+            case 0x0B: values[i] = Float(Int16(bigEndian: p.loadUnaligned(as: Int16.self)))
+            case 0x0C: values[i] = Float(Int32(bigEndian: p.loadUnaligned(as: Int32.self)))
+            case 0x0D: values[i] = Float(bitPattern: UInt32(bigEndian: p.loadUnaligned(as: UInt32.self)))
+            default: values[i] = Float(Double(bitPattern: UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))))
+            }
+        }
+        return NumericArray(shape: shape, values: values, integral: type <= 0x0C && !(type == 0x08 && dims >= 2))
+    }
+
+    /// The four files of an IDX data set in `dir`, by role: the one file whose name holds
+    /// `train-images`, `train-labels`, `t10k-images` (or `test-images`) and `t10k-labels` (or
+    /// `test-labels`), gzipped or not.
+    public static func locate(_ dir: String) throws -> [String: String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+            throw DatasetError("\(dir): no such directory")
+        }
+        var out: [String: String] = [:]
+        for (role, patterns) in FileData.idxRoles {
+            let hits = names.filter { n in patterns.contains { n.contains($0) } }.sorted()
+            guard hits.count == 1 else {
+                throw DatasetError(
+                    "\(dir): \(hits.isEmpty ? "no file" : "\(hits.count) files (\(hits.joined(separator: ", ")))") named like *\(patterns[0])*: an IDX data set has exactly one of each of train-images, train-labels, t10k-images and t10k-labels"
+                )
+            }
+            out[role] = "\(dir)/\(hits[0])"
+        }
+        return out
+    }
+}

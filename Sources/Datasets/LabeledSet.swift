@@ -1,17 +1,34 @@
-/// Examples as one flat row-major buffer of features in [0, 1] and a label per row.
+/// Examples as one flat row-major buffer of features and, per row, a class label
+/// (classification) or `outputs` target values (regression).
 public struct LabeledSet: Sendable {
     /// `count × dimension` floats, row-major.
     public var features: [Float]
+    /// Classification: a class index per row (empty for regression).
     public var labels: [Int32]
+    /// Regression: `count × outputs` targets, row-major (empty for classification).
+    public var targets: [Float]
     public let dimension: Int
+    /// Regression: values to predict per row; 0 for classification.
+    public let outputs: Int
 
-    public var count: Int { labels.count }
+    public var count: Int { outputs == 0 ? labels.count : targets.count / outputs }
 
     public init(features: [Float], labels: [Int32], dimension: Int) {
         precondition(features.count == labels.count * dimension)
         self.features = features
         self.labels = labels
+        self.targets = []
         self.dimension = dimension
+        self.outputs = 0
+    }
+
+    public init(features: [Float], targets: [Float], outputs: Int, dimension: Int) {
+        precondition(outputs >= 1 && targets.count % outputs == 0 && features.count == targets.count / outputs * dimension)
+        self.features = features
+        self.labels = []
+        self.targets = targets
+        self.dimension = dimension
+        self.outputs = outputs
     }
 
     /// Keeps only the rows at `kept` (ascending), in place: rows only move towards the front,
@@ -26,7 +43,12 @@ public struct LabeledSet: Sendable {
             }
         }
         features.removeLast(features.count - kept.count * d)
-        labels = kept.map { labels[$0] }
+        if outputs == 0 {
+            labels = kept.map { labels[$0] }
+        } else {
+            let k = outputs
+            targets = kept.flatMap { targets[($0 * k)..<($0 * k + k)] }
+        }
     }
 
     /// The rows at `indices`, in that order.
@@ -41,8 +63,18 @@ public struct LabeledSet: Sendable {
             }
             count = indices.count * d
         }
-        return LabeledSet(features: f, labels: indices.map { labels[$0] }, dimension: d)
+        if outputs == 0 { return LabeledSet(features: f, labels: indices.map { labels[$0] }, dimension: d) }
+        let k = outputs
+        return LabeledSet(features: f, targets: indices.flatMap { targets[($0 * k)..<($0 * k + k)] }, outputs: k, dimension: d)
     }
+}
+
+/// What a model learns to do with a data set.
+public enum Task: String, Sendable, CaseIterable {
+    /// Predict a class: softmax cross-entropy, accuracy.
+    case classification
+    /// Predict numbers: a linear output, mean squared error; RMSE, MAE and R².
+    case regression
 }
 
 /// A dataset split for training: what the trainer learns from, what it validates on each
@@ -51,7 +83,28 @@ public struct PreparedData: Sendable {
     public let train: LabeledSet
     public let validation: LabeledSet?
     public let test: LabeledSet
+    /// Classification: the number of classes (0 for regression).
     public let classes: Int
     /// SHA-256 (hex) of the dataset's canonical bytes; part of every run hash.
     public let sha256: String
+    public var task: Task = .classification
+    /// The class labels in index order, as the data names them (empty for the built-in sets).
+    public var classNames: [String] = []
+    /// Regression with a scaled target: the model predicts `(y − shift) / scale` per output;
+    /// metrics are reported in the original units. Empty: no scaling.
+    public var targetShift: [Double] = []
+    public var targetScale: [Double] = []
+    /// A file data set's files, as read (empty for the built-in sets).
+    public var files: [DataFile] = []
+
+    public init(train: LabeledSet, validation: LabeledSet?, test: LabeledSet, classes: Int, sha256: String) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.classes = classes
+        self.sha256 = sha256
+    }
+
+    /// The model's output width: the classes, or the regression targets per row.
+    public var outputs: Int { task == .regression ? train.outputs : classes }
 }

@@ -47,6 +47,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case split = 4
     case synthetic = 5
     case sweep = 6
+    /// The held-out test rows of a data file without a test file.
+    case testSplit = 7
 }
 
 /// A stream of random numbers keyed by (seed, purpose, index).

@@ -203,3 +203,29 @@ final class Section {
         return out
     }
 }
+
+extension Section {
+    /// A list of strings; a single string is a list of one.
+    func stringList(_ key: String, default def: [String]) -> [String] {
+        guard let node = value(key) else { return def }
+        switch node {
+        case .scalar(let s): return [s.string]
+        case .sequence(let seq):
+            var out: [String] = []
+            for (i, item) in seq.enumerated() {
+                guard case .scalar(let s) = item else {
+                    reader.fail("\(keyPath(key))[\(i)]", item, "expected a string, found \(ConfigReader.describe(item))")
+                    continue
+                }
+                out.append(s.string)
+            }
+            return out
+        default:
+            reader.fail(keyPath(key), node, "expected a string or a list of strings, found \(ConfigReader.describe(node))")
+            return def
+        }
+    }
+
+    /// The mark of a key's value, for errors found later (a data file's problems).
+    func mark(_ key: String) -> Node? { value(key) }
+}

@@ -14,13 +14,18 @@ public struct PlannedRun: Sendable {
     public let datasetSHA256: String
     /// Each swept key (dotted) and this run's value there, as the schema typed it.
     public let params: [String: JSONValue]
+    /// A file data set's files, as identified when planning (empty for the built-in sets).
+    public let dataFiles: [DataFile]
 
-    public init(hash: String, name: String, spec: RunSpec, datasetSHA256: String, params: [String: JSONValue]) {
+    public init(
+        hash: String, name: String, spec: RunSpec, datasetSHA256: String, params: [String: JSONValue], dataFiles: [DataFile] = []
+    ) {
         self.hash = hash
         self.name = name
         self.spec = spec
         self.datasetSHA256 = datasetSHA256
         self.params = params
+        self.dataFiles = dataFiles
     }
 }
 
@@ -42,7 +47,8 @@ public struct Plan {
     /// (`MetricName.defaultSweepMetric`) under its own goal (`Goal.of`).
     public var metric: (name: String, goal: Goal) {
         if let m = sweep?.metric { return m }
-        let name = MetricName.defaultSweepMetric(hasValidation: (runs.first?.spec.data.validation ?? 0) > 0)
+        let data = runs.first?.spec.data
+        let name = MetricName.defaultSweepMetric(hasValidation: (data?.validation ?? 0) > 0, regression: data?.task == .regression)
         return (name, Goal.of(name))
     }
 }
@@ -95,12 +101,12 @@ public enum Planner {
         func add(_ assignment: [Assignment]) throws -> Bool {
             do {
                 let (name, spec) = try template.resolve(assignment)
-                let dataset = try hashes.sha256(spec.data)
+                let (dataset, files) = try hashes.identify(spec.data)
                 let json = spec.json
                 let hash = sha256Hex([RunSpec.canonicalBytes(json, datasetSHA256: dataset)])
                 guard seen.insert(hash).inserted else { return false }
                 let params = Dictionary(uniqueKeysWithValues: keys.map { ($0, json.value(at: $0) ?? .null) })
-                runs.append(PlannedRun(hash: hash, name: name, spec: spec, datasetSHA256: dataset, params: params))
+                runs.append(PlannedRun(hash: hash, name: name, spec: spec, datasetSHA256: dataset, params: params, dataFiles: files))
                 return true
             } catch let e as ConfigErrors {
                 for err in e.errors where !errors.contains(err) { errors.append(err) }
@@ -229,9 +235,29 @@ public enum Planner {
 struct DatasetHashes {
     let directory: String?
     var cache: [String: String] = [:]
+    var files: [String: [DataFile]] = [:]
+
+    /// The data set's hash and, for a file data set, its files.
+    mutating func identify(_ config: DataConfig) throws -> (String, [DataFile]) {
+        guard config.dataset.isFile else { return (try sha256(config), []) }
+        // Read in full, not only hashed: a broken file is refused here, before any run is
+        // recorded, with the line and column at fault.
+        let key = config.json.canonical + self.key(config)
+        if let h = cache[key], let f = files[key] { return (h, f) }
+        let data = try Datasets.prepare(config)
+        cache[key] = data.sha256
+        files[key] = data.files
+        return (data.sha256, data.files)
+    }
+
+    func key(_ config: DataConfig) -> String {
+        config.dataset == .synthetic
+            ? config.synthetic.canonical.canonical
+            : config.dataset.rawValue + config.file.paths.sorted { $0.key < $1.key }.map { "\u{0}\($0.key)=\($0.value)" }.joined()
+    }
 
     mutating func sha256(_ config: DataConfig) throws -> String {
-        let key = config.dataset == .synthetic ? config.synthetic.canonical.canonical : config.dataset.rawValue
+        let key = self.key(config)
         if let h = cache[key] { return h }
         let h = try Datasets.sha256(of: config, directory: directory)
         cache[key] = h

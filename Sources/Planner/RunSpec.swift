@@ -49,14 +49,6 @@ public struct RunSpec: Sendable, Equatable {
     public var json: JSONValue {
         func n(_ v: Double) -> JSONValue { .number(v) }
         func i(_ v: Int) -> JSONValue { .number(Double(v)) }
-        var data: [String: JSONValue] = [
-            "dataset": .string(self.data.dataset.rawValue), "validation": i(self.data.validation),
-            "split_seed": n(Double(self.data.splitSeed)),
-        ]
-        if self.data.dataset == .synthetic, case .object(var synthetic) = self.data.synthetic.canonical {
-            synthetic["generator"] = nil  // the generator's name is in the data set's hash, not a key users write
-            data["synthetic"] = .object(synthetic)
-        }
         let model: JSONValue = [
             "hidden": .array(self.model.hidden.map(i)), "activation": .string(self.model.activation.rawValue),
             "init": .string(self.model.initialization.rawValue), "dropout": n(self.model.dropout),
@@ -72,7 +64,7 @@ public struct RunSpec: Sendable, Equatable {
         ]
         let train = JSONValue.object(all.filter { RunSpec.trainKeys(t).contains($0.key) })
         let checkpoint: JSONValue = ["every": i(self.checkpoint.every), "best": .string(self.checkpoint.best)]
-        return ["data": .object(data), "model": model, "train": train, "checkpoint": checkpoint]
+        return ["data": self.data.json, "model": model, "train": train, "checkpoint": checkpoint]
     }
 
     /// The bytes the run hash is taken over: the spec's canonical JSON with
@@ -102,27 +94,8 @@ public struct RunSpec: Sendable, Equatable {
 
 extension RunSpec {
     /// Decodes and validates a spec from the root of an experiment tree.
-    init(reading root: Section) {
-        let d = root.section("data")
-        var data = DataConfig()
-        data.dataset = d.choice("dataset", default: DataConfig.Source.digits)
-        data.validation = d.integer("validation", default: 0, where: { $0 >= 0 }, "≥ 0")
-        data.splitSeed = d.seed("split_seed", default: 0)
-        if data.dataset == .synthetic {
-            let s = d.section("synthetic")
-            let def = SyntheticConfig()
-            data.synthetic = SyntheticConfig(
-                classes: s.integer("classes", default: def.classes, where: { $0 >= 2 }, "≥ 2"),
-                features: s.integer("features", default: def.features, where: { $0 >= 1 }, "≥ 1"),
-                trainSize: s.integer("train_size", default: def.trainSize, where: { $0 >= 1 }, "≥ 1"),
-                testSize: s.integer("test_size", default: def.testSize, where: { $0 >= 1 }, "≥ 1"),
-                noise: s.number("noise", default: def.noise, where: { $0 >= 0 }, "≥ 0"),
-                seed: s.seed("seed", default: def.seed))
-            s.finish()
-        }
-        d.finish(known: ["dataset", "validation", "split_seed", "synthetic"]) { key in
-            key == "synthetic" ? "only applies when data.dataset is synthetic" : nil
-        }
+    init(reading root: Section, stored: Bool = false) {
+        let data = DataConfig.read(root.section("data"), stored: stored)
 
         let m = root.section("model")
         let model = ModelConfig(
@@ -180,11 +153,12 @@ extension RunSpec {
         }
 
         let c = root.section("checkpoint")
-        let defaultBest = MetricName.defaultSweepMetric(hasValidation: data.validation > 0)
+        let regression = data.task == .regression
+        let defaultBest = MetricName.defaultSweepMetric(hasValidation: data.validation > 0, regression: regression)
         let every = c.integer("every", default: 0, where: { $0 >= 0 }, "≥ 0 (0: final and best only)")
         let bestNode = c.value("best")
         let best = c.string("best", default: defaultBest)
-        let metrics = ["train_loss", "test_loss", "test_accuracy"] + (data.validation > 0 ? ["val_loss", "val_accuracy"] : [])
+        let metrics = MetricName.modelMetrics(hasValidation: data.validation > 0, regression: regression)
         if !metrics.contains(best) {
             let hint = best.hasPrefix("val_") ? " (there is no validation set: set data.validation)" : ""
             c.reader.fail(

@@ -20,7 +20,7 @@ extension RunSpec {
         }
         let reader = ConfigReader(source: source)
         let top = Section(reader: reader, path: "", node: Node(json))
-        let spec = RunSpec(reading: top)
+        let spec = RunSpec(reading: top, stored: true)
         // A spec file also names the data set and the numerics version (`RunIdentity`).
         top.finish(known: ["data", "model", "train", "checkpoint", RunIdentity.datasetKey, RunIdentity.numericsKey])
         guard reader.errors.isEmpty else { throw ConfigErrors(errors: reader.errors) }

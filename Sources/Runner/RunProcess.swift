@@ -25,8 +25,8 @@ public enum RunProcess {
     }
 
     package static func execute(hash: String, store: StoreLayout, attempt: Int, dataDirectory: String?) throws -> TrainResult.Status {
-        let (spec, identity) = try readSpec(hash, store: store)
-        let data = try Datasets.prepare(spec.data, directory: dataDirectory)
+        var (spec, identity) = try readSpec(hash, store: store)
+        let data = try loadData(&spec, dataset: identity.dataset, store: store, directory: dataDirectory)
         guard data.sha256 == identity.dataset else {
             throw Failure(
                 description: "run \(hash.prefix(12)): the data set differs from the one it was planned on "
@@ -57,6 +57,22 @@ public enum RunProcess {
         try training.finish(result)
         try log.sync()
         return result.status
+    }
+
+    /// Loads the run's data. A file data set's files are found through the store's data
+    /// manifest: each from its original path if that still holds the planned content, else
+    /// from the stored copy; a line in the run's log says which.
+    static func loadData(_ spec: inout RunSpec, dataset: String, store: StoreLayout, directory: String?) throws -> PreparedData {
+        guard spec.data.dataset.isFile else { return try Datasets.prepare(spec.data, directory: directory) }
+        guard let manifest = try store.readDataManifest(dataset) else {
+            throw Failure(description: "\(store.dataManifest(dataset)): missing: the store does not say where the run's data files are")
+        }
+        let resolved = try manifest.resolve(
+            objects: try ObjectStore(directory: store.objects), scratch: NSTemporaryDirectory() + "cairn-data")
+        defer { for t in resolved.temporary { try? FileManager.default.removeItem(atPath: t) } }
+        for note in resolved.notes { print(note) }
+        spec.data.file.paths = resolved.paths
+        return try Datasets.prepare(spec.data, directory: directory)
     }
 
     /// The run's spec from its spec file, which must hash to the run's name, and the data set

@@ -56,12 +56,15 @@ public struct Reproduction {
         // starts and loads the data, and its note comes before the process trains.
         let spec = try RunSpec(canonicalJSON: original.config, source: "run \(hash.prefix(12))")
         let recorded = original.datasetSHA256
+        let fileData = spec.data.dataset.isFile  // checked file by file below, against the manifest
         let dataCheck = Background { [dataDirectory] in
-            (try? Planner.datasetSHA256(of: spec, directory: dataDirectory)).flatMap { data in
-                data == recorded
-                    ? nil
-                    : "the data set differs from the run's (SHA-256 \(data.prefix(12)), recorded \(recorded.prefix(12))): results will differ"
-            }
+            fileData
+                ? nil
+                : (try? Planner.datasetSHA256(of: spec, directory: dataDirectory)).flatMap { data in
+                    data == recorded
+                        ? nil
+                        : "the data set differs from the run's (SHA-256 \(data.prefix(12)), recorded \(recorded.prefix(12))): results will differ"
+                }
         }
         var dataChecked = false
         func noteDataSet() {
@@ -91,6 +94,22 @@ public struct Reproduction {
                     params: [:])
             ])
         _ = try copy.claim(run: hash, sawStatus: .planned, sawAttempts: 0)
+        if fileData {
+            // The run's data files: the originals if unchanged, else the stored copies; the
+            // reproduction's store names whichever is used, and the report says which.
+            guard var manifest = try tracker.layout.readDataManifest(original.datasetSHA256) else {
+                throw Failure(
+                    description: "the store has no data manifest for run \(hash.prefix(12))'s data set \(original.datasetSHA256.prefix(12))"
+                )
+            }
+            let resolved = try manifest.resolve(objects: tracker.objects, scratch: scratch + "/data-copies")
+            for i in manifest.files.indices { manifest.files[i].path = resolved.paths[manifest.files[i].role] ?? manifest.files[i].path }
+            try copy.recordData(manifest, copy: false)
+            for note in resolved.notes {
+                warnings.append(note)
+                warn(note)
+            }
+        }
         let scheduler = Scheduler(
             tracker: copy, executor: LocalProcessExecutor(executable: executable),
             options: .init(workers: 1, dataDirectory: dataDirectory), interrupt: Interrupt())

@@ -20,6 +20,7 @@ public struct RunClaims: Sendable {
     public var elsewhere: [String] = []
 
     public static func take(_ plan: Plan, in tracker: Tracker, source: String, rerun: Bool) throws -> RunClaims {
+        try recordData(plan.runs, in: tracker)
         let records = try tracker.record(
             sweep: SweepRecord(
                 hash: plan.sweepHash, source: source, definition: plan.definition,
@@ -63,4 +64,19 @@ extension PlannedRun: RecordableRun {
     public var canonicalSpec: String { spec.json.canonical }
     public var numericsVersion: Int { Planner.numericsVersion }
     public var recordedParams: [String: JSONValue] { spec.json.flattened }
+}
+
+extension RunClaims {
+    /// Each file data set of the plan: its manifest, and the files' bytes as objects unless
+    /// the experiment says `store_copy: false` — before any run starts, so a run can always
+    /// find its data again.
+    static func recordData(_ runs: [PlannedRun], in tracker: Tracker) throws {
+        var done: Set<String> = []
+        for run in runs where !run.dataFiles.isEmpty && done.insert(run.datasetSHA256).inserted {
+            let files = run.dataFiles.map {
+                DataManifest.File(role: $0.role, sha256: $0.sha256, bytes: $0.bytes, path: $0.path, stored: false)
+            }
+            try tracker.recordData(DataManifest(dataset: run.datasetSHA256, files: files), copy: run.spec.data.file.storeCopy)
+        }
+    }
 }

@@ -42,6 +42,8 @@ package enum RunBundle {
         var sweep: SweepRecord?
         var run: Run?
         var object: Object?
+        /// A file data set's manifest (its objects follow when the data travels too).
+        var data: DataManifest?
     }
 
     package struct ImportResult: Sendable, Equatable {
@@ -69,12 +71,29 @@ package enum RunBundle {
 extension Tracker {
     /// The bundle of these runs (full hashes): gzip-compressed JSON Lines. Runs still queued
     /// or running cannot be bundled: their logs are not finished.
-    package func exportBundle(runs hashes: [String]) throws -> [UInt8] {
+    ///
+    /// Each file data set's manifest comes along; with `withData`, so do its files' stored
+    /// copies, so the runs reproduce where the files are not.
+    package func exportBundle(runs hashes: [String], withData: Bool = false) throws -> [UInt8] {
         let records = try runs(hashes)
         var lines: [RunBundle.Line] = []
         var sweeps: [String: SweepRecord] = [:]
         var objectHashes: [String] = []
+        var manifests: [String: DataManifest] = [:]
         for var record in records {
+            if manifests[record.datasetSHA256] == nil, let m = try layout.readDataManifest(record.datasetSHA256) {
+                manifests[m.dataset] = m
+                if withData {
+                    for f in m.files {
+                        guard objects.contains(f.sha256) else {
+                            throw StoreError(
+                                "data \(f.role) of run \(record.hash.prefix(12)) (\(f.path)) has no stored copy to bundle (store_copy was false)"
+                            )
+                        }
+                        objectHashes.append(f.sha256)
+                    }
+                }
+            }
             guard record.status != .running && record.status != .queued else {
                 throw StoreError("run \(record.hash.prefix(12)) is \(record.status.rawValue); bundle it when it has ended")
             }
@@ -128,7 +147,7 @@ extension Tracker {
                 var s = $0
                 s.id = nil
                 return RunBundle.Line(sweep: s)
-            } + lines + objectLines
+            } + manifests.values.sorted { $0.dataset < $1.dataset }.map { RunBundle.Line(data: $0) } + lines + objectLines
         var out = [UInt8]()
         let encoder = RunBundle.encoder
         for line in all {
@@ -151,6 +170,7 @@ extension Tracker {
         var bundled: [String: [UInt8]] = [:]
         var lineNumber = 0
         var header: RunBundle.Header?
+        var manifests: [DataManifest] = []
         for slice in text.split(separator: 0x0A) {
             lineNumber += 1
             let line: RunBundle.Line
@@ -163,6 +183,8 @@ extension Tracker {
                     throw bad("bundle format \(h.cairn_bundle) is newer than this Cairn reads (\(RunBundle.formatVersion))")
                 }
                 header = h
+            } else if let m = line.data {
+                manifests.append(m)
             } else if let s = line.sweep {
                 sweeps[s.hash] = s
             } else if let r = line.run {
@@ -200,6 +222,8 @@ extension Tracker {
             _ = try objects.put(bytes)
             result.objects += 1
         }
+        // A manifest this store has already keeps its paths (they are this machine's).
+        for m in manifests where try layout.readDataManifest(m.dataset) == nil { try recordData(m, copy: false) }
         for r in runs {
             let hash = r.record.hash
             if let existing = try run(hash) {

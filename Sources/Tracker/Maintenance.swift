@@ -50,18 +50,19 @@ extension Tracker {
             }
             do { _ = try objects.get(object) } catch { report.corrupt[object] = runs.sorted() }
         }
-        report.orphaned = present.subtracting(refs.keys).sorted()
+        report.orphaned = present.subtracting(refs.keys).subtracting(dataObjects()).sorted()
         return report
     }
 
     /// Objects no run references; removed when `apply`. Returns them and the bytes they hold.
     package func gc(apply: Bool) throws -> (objects: [String], bytes: Int) {
-        // Kept: every checkpoint, and the latest resume state of each run that has no result yet
+        // Kept: every checkpoint, every data file a data manifest names, and the latest resume state of each run that has no result yet
         // (older ones are superseded; a result supersedes them all).
         let referenced = try db.read { db in
             try String.fetchSet(db, sql: "SELECT object FROM checkpoint UNION SELECT resumeObject FROM run WHERE resumeObject IS NOT NULL")
         }
-        let unreferenced = objects.all().filter { !referenced.contains($0) }
+        let kept = referenced.union(dataObjects())  // and the stored copies of data files
+        let unreferenced = objects.all().filter { !kept.contains($0) }
         let bytes = unreferenced.reduce(0) { $0 + objects.storedSize($1) }
         if apply { for o in unreferenced { try objects.remove(o) } }
         return (unreferenced, bytes)

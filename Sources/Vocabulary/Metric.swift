@@ -30,10 +30,16 @@ public enum MetricName {
     /// Whether `name` is one of the per-class accuracies (listed apart from the other metrics).
     public static func isPerClass(_ name: String) -> Bool { name.hasPrefix(classAccuracyPrefix) }
 
-    /// The metric a sweep optimises when its file names none: validation accuracy when there
-    /// is a validation split, else test accuracy.
-    public static func defaultSweepMetric(hasValidation: Bool) -> String {
-        hasValidation ? "val_accuracy" : "test_accuracy"
+    /// The metric a sweep optimises when its file names none: validation accuracy (RMSE for
+    /// regression) when there is a validation split, else the test set's.
+    public static func defaultSweepMetric(hasValidation: Bool, regression: Bool = false) -> String {
+        (hasValidation ? "val_" : "test_") + (regression ? "rmse" : "accuracy")
+    }
+
+    /// The per-epoch model metrics a run records (but the per-class accuracies), in order.
+    public static func modelMetrics(hasValidation: Bool, regression: Bool = false) -> [String] {
+        let kinds = regression ? ["loss", "rmse", "mae", "r2"] : ["loss", "accuracy"]
+        return ["train_loss"] + (hasValidation ? kinds.map { "val_" + $0 } : []) + kinds.map { "test_" + $0 }
     }
 }
 

@@ -1,4 +1,4 @@
-import CZlib
+import CairnZlib
 import Codecs
 import Datasets
 import Foundation

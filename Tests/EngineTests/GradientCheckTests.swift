@@ -7,7 +7,8 @@ import Testing
 /// central difference of the loss, for each activation, with and without dropout. The loss is
 /// computed in Float, so the step is large and the tolerance a few percent.
 @Suite struct GradientCheckTests {
-    func check(_ config: ModelConfig, inputDim: Int = 6, classes: Int = 4, batch: Int = 5) {
+    /// `regression`: the mean squared error against `classes` targets per row instead.
+    func check(_ config: ModelConfig, inputDim: Int = 6, classes: Int = 4, batch: Int = 5, regression: Bool = false) {
         let model = MLP(config: config, inputDim: inputDim, classes: classes, maxBatch: batch, path: .simd)
         model.initialize(.xavier, seed: 3)
         // Non-zero biases, so every path (and ReLU's kink away from the sample points) is tested.
@@ -17,13 +18,19 @@ import Testing
         let x = uniforms(batch * inputDim, seed: 7)
         for i in 0..<x.count { model.input[i] = x[i] }
         let labels: [Int32] = (0..<batch).map { Int32($0 % classes) }
+        let targets = uniforms(batch * classes, seed: 11, scale: 2)
         let key: (seed: UInt64, step: UInt64) = (9, 4)
+        func loss(backward: Bool) -> Double {
+            regression
+                ? Double(targets.withUnsafeBufferPointer { model.loss(targets: $0.baseAddress!, b: batch, backward: backward) })
+                : Double(labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: batch, backward: backward) })
+        }
         func lossValue() -> Double {
             model.forward(b: batch, dropoutKey: key)
-            return Double(labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: batch, backward: false) })
+            return loss(backward: false)
         }
         model.forward(b: batch, dropoutKey: key)
-        _ = labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: batch, backward: true) }
+        _ = loss(backward: true)
         let analytic = (0..<model.parameterCount).map { Double(model.grads[$0]) }
         var numeric: [Double] = []
         // ReLU's kink: a step of 1e-2 moves some pre-activations across zero, where the
@@ -54,6 +61,25 @@ import Testing
 
     @Test func noHiddenLayer() {
         check(ModelConfig(hidden: []))
+    }
+
+    /// Regression: a linear output and the mean squared error, with one output and several.
+    @Test(arguments: [1, 3])
+    func regression(outputs: Int) {
+        check(ModelConfig(hidden: [7], activation: .tanh), classes: outputs, regression: true)
+        check(ModelConfig(hidden: [6, 5], activation: .relu, dropout: 0.2), classes: outputs, regression: true)
+    }
+
+    /// The loss against a value computed by hand: PyTorch's MSELoss, the mean over every element.
+    @Test func regressionLossValue() {
+        let pred: [Float] = [1, 2, 3, 4]
+        let targets: [Float] = [0, 2, 5, 4]
+        var losses = [Float](repeating: 0, count: 2)
+        var d = [Float](repeating: 0, count: 4)
+        let mean = meanSquaredError(pred: pred, targets: targets, b: 2, k: 2, losses: &losses, dpred: &d)
+        #expect(mean == 5.0 / 4)  // (1 + 0 + 4 + 0) / 4
+        #expect(losses == [0.5, 2])
+        #expect(d == [0.5, 0, -1, 0])  // 2 (p − t) / 4
     }
 
     /// The input gradient of a Linear layer (used below every hidden layer), checked directly

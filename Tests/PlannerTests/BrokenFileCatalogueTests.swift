@@ -145,7 +145,9 @@ import Testing
         ),
         (
             "data: { dataset: cifar10 }\n",
-            ["DIR/e.yaml:1:18: data.dataset: unknown value \"cifar10\"; expected one of: digits, fashion-mnist, mnist, synthetic"]
+            [
+                "DIR/e.yaml:1:18: data.dataset: unknown value \"cifar10\"; expected one of: digits, fashion-mnist, mnist, synthetic, csv, tsv, npy, npz, idx"
+            ]
         ),
         ("model: { hidden: [64, 0] }\n", ["DIR/e.yaml:1:23: model.hidden[1]: 0 is out of range: must be ≥ 1"]),
         ("data: { synthetic: { classes: 3 } }\n", ["DIR/e.yaml:1:9: data.synthetic: only applies when data.dataset is synthetic"]),

@@ -10,7 +10,7 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             A bundle (--bundle FILE) holds the runs' records, event logs and checkpoint objects in \
             one gzip file; `cairn import FILE` adds them to another store, verifying every hash, \
-            and `cairn reproduce <hash>` then works there from the hash alone.
+            and `cairn reproduce <hash>` then works there from the hash alone. Runs on your own data             files carry where those files were; --with-data carries the files' stored copies too, so             the runs reproduce on a machine that does not have the files.
 
             Examples:
               cairn export --format csv > runs.csv
@@ -18,6 +18,7 @@ struct ExportCommand: ParsableCommand {
               cairn export --format jsonl --sweep 8a87f2 > histories.jsonl
               cairn export --format csv --sweep 8a87f2 --aggregate seed
               cairn export --bundle best.cairn 3f2a9c1b 7d51f6a2
+              cairn export --bundle iris.cairn --sweep 5c01d2 --with-data
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, jsonl }
@@ -38,14 +39,16 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Group runs that differ only in their seeds: n, mean and std of each metric's final value (csv, json).")
     var aggregate: Aggregation?
     @Option(help: ArgumentHelp("Write the runs and their objects into this bundle file instead.", valueName: "file")) var bundle: String?
+    @Flag(help: "With --bundle: include the stored copies of the runs' data files.") var withData = false
 
     func run() throws {
         let tracker = try store.open()
         let hashes = runs.isEmpty ? nil : try runs.map { try tracker.resolve($0) }
         let rows = try tracker.runs(RunQuery(sweep: sweep, filter: filter, hashes: hashes))
+        if withData && bundle == nil { throw CLIError("--with-data applies to a bundle: add --bundle FILE") }
         if let bundle {
             guard aggregate == nil else { throw CLIError("--aggregate does not apply to a bundle: it moves runs as they are") }
-            let bytes = try tracker.exportBundle(runs: rows.map(\.record.hash))
+            let bytes = try tracker.exportBundle(runs: rows.map(\.record.hash), withData: withData)
             do { try writeAtomically(bytes, to: bundle) } catch { throw CLIError("\(error)", code: 1) }
             Terminal.line(
                 "wrote \(rows.count) run\(rows.count == 1 ? "" : "s") to \(bundle) (\(bytes.count) bytes); add them to another store with: cairn import \(bundle)"

@@ -32,7 +32,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     /// The metrics a listing shows, when runs have them.
-    static let shownMetrics = ["val_accuracy", "test_accuracy", "val_loss"]
+    static let shownMetrics = ["val_accuracy", "test_accuracy", "val_loss", "val_rmse", "test_rmse", "val_r2", "test_r2"]
 
     func run() throws {
         let tracker = try store.open()

@@ -7,11 +7,15 @@ import Vocabulary
 /// Human-readable lines for training progress and results.
 enum Report {
     static func header(name: String, hash: String, spec: RunSpec, data: PreparedData) -> String {
-        let widths = [data.train.dimension] + spec.model.hidden + [data.classes]
+        let widths = [data.train.dimension] + spec.model.hidden + [data.outputs]
+        let task =
+            data.task == .regression
+            ? "regression, \(data.outputs) output\(data.outputs == 1 ? "" : "s")"
+            : data.classNames.isEmpty ? "\(data.classes) classes" : "classes \(data.classNames.joined(separator: ", "))"
         let t = spec.train
         return """
             \(name)  run \(hash.prefix(12))
-              data   \(spec.data.dataset.rawValue): \(data.train.count) train, \(data.validation?.count ?? 0) validation, \(data.test.count) test
+              data   \(spec.data.dataset.rawValue): \(data.train.count) train, \(data.validation?.count ?? 0) validation, \(data.test.count) test; \(task)
               model  MLP \(widths.map(String.init).joined(separator: "→")) \(spec.model.activation.rawValue), init \(spec.model.initialization.rawValue)\(spec.model.dropout > 0 ? ", dropout \(spec.model.dropout)" : "")
               train  \(t.optimizer.rawValue) lr \(t.lr), batch \(t.batchSize), \(t.epochs) epochs, seed \(t.seed)
             """
@@ -23,8 +27,9 @@ enum Report {
         let width = String(epochs).count
         var s = "  epoch \(String(repeating: " ", count: width - String(m.epoch).count))\(m.epoch)/\(epochs)"
         for (key, label) in [
-            ("train_loss", "loss"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"),
-            ("test_loss", "test_loss"), ("test_accuracy", "test_acc"),
+            ("train_loss", "loss"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"), ("val_rmse", "val_rmse"),
+            ("val_r2", "val_r2"), ("test_loss", "test_loss"), ("test_accuracy", "test_acc"), ("test_rmse", "test_rmse"),
+            ("test_r2", "test_r2"),
         ] {
             if let v = m[key] { s += "  \(label) \(format(v))" }
         }

@@ -24,6 +24,7 @@ public final class MLP {
 
     public let path: KernelPath
     public let inputDim: Int
+    /// The output width: classes (logits) or regression targets.
     public let classes: Int
     public let modules: [Module]
     /// Output width of each module.
@@ -157,9 +158,30 @@ public final class MLP {
         guard backward else {
             return softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: nil)
         }
+        clearGradients(b: b)
+        let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
+        backpropagate(b: b)
+        return mean
+    }
+
+    /// The mean squared error of the last forward pass against `targets` (b × outputs), and —
+    /// when `backward` — the gradients, as `loss(labels:)`.
+    public func loss(targets: UnsafePointer<Float>, b: Int, backward: Bool) -> Float {
+        let out = acts[acts.count - 1]
+        guard backward else { return meanSquaredError(pred: out, targets: targets, b: b, k: classes, losses: losses, dpred: nil) }
+        clearGradients(b: b)
+        let mean = meanSquaredError(pred: out, targets: targets, b: b, k: classes, losses: losses, dpred: dacts[dacts.count - 1])
+        backpropagate(b: b)
+        return mean
+    }
+
+    private func clearGradients(b: Int) {
         grads.update(repeating: 0, count: parameterCount)
         for (i, d) in dacts.enumerated() { d.update(repeating: 0, count: b * widths[i]) }
-        let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
+    }
+
+    /// From the output gradient in the last `dacts` to every parameter's gradient.
+    private func backpropagate(b: Int) {
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
             let dout = dacts[i]
             let n = b * widths[i]
@@ -177,7 +199,6 @@ public final class MLP {
             case .dropout: dropoutBackward(dinp: dinp!, dout: dout, mask: masks[i]!, n: n)
             }
         }
-        return mean
     }
 
     /// Per-row losses of the last `loss` call.

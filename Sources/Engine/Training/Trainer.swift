@@ -47,7 +47,7 @@ public final class Trainer {
         self.data = data
         self.runHash = runHash
         self.model = MLP(
-            config: model, inputDim: data.train.dimension, classes: data.classes,
+            config: model, inputDim: data.train.dimension, classes: data.outputs,
             maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
         self.model.initialize(model.initialization, seed: train.seed)
         optimizer = Optimizer(config: train, count: self.model.parameterCount)
@@ -62,7 +62,10 @@ public final class Trainer {
         let totalSteps = stepsPerEpoch * config.epochs
         var epochs: [ModelMetrics] = []
         var machine: [MachineMetrics] = []
-        var labels = [Int32](repeating: 0, count: config.batchSize)
+        let regression = data.task == .regression
+        let k = data.outputs
+        var labels = [Int32](repeating: 0, count: regression ? 0 : config.batchSize)
+        var targets = [Float](repeating: 0, count: regression ? config.batchSize * k : 0)
         let clock = ContinuousClock()
         while epoch < config.epochs {
             let e = epoch
@@ -77,11 +80,18 @@ public final class Trainer {
                     for r in 0..<b {
                         let row = order[pos + r]
                         (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
-                        labels[r] = set.labels[row]
+                        if regression {
+                            for j in 0..<k { targets[r * k + j] = set.targets[row * k + j] }
+                        } else {
+                            labels[r] = set.labels[row]
+                        }
                     }
                 }
                 model.forward(b: b, dropoutKey: (config.seed, UInt64(optimizer.step)))
-                let loss = labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: b, backward: true) }
+                let loss =
+                    regression
+                    ? targets.withUnsafeBufferPointer { model.loss(targets: $0.baseAddress!, b: b, backward: true) }
+                    : labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: b, backward: true) }
                 guard loss.isFinite else {
                     onEvent(.diverged(epoch: e + 1, step: optimizer.step, loss: Double(loss)))
                     return TrainResult(
@@ -103,13 +113,24 @@ public final class Trainer {
             epoch = e + 1
 
             var values: [ModelMetrics.Metric] = [.init(key: "train_loss", value: lossSum / Double(n))]
-            if let validation = data.validation {
-                let r = evaluate(validation)
-                values += [.init(key: "val_loss", value: r.loss), .init(key: "val_accuracy", value: r.accuracy)]
+            if regression {
+                for (split, set) in [("val", data.validation), ("test", data.test)] {
+                    guard let set else { continue }
+                    let r = evaluateRegression(set)
+                    values += [
+                        .init(key: "\(split)_loss", value: r.loss), .init(key: "\(split)_rmse", value: r.rmse),
+                        .init(key: "\(split)_mae", value: r.mae), .init(key: "\(split)_r2", value: r.r2),
+                    ]
+                }
+            } else {
+                if let validation = data.validation {
+                    let r = evaluate(validation)
+                    values += [.init(key: "val_loss", value: r.loss), .init(key: "val_accuracy", value: r.accuracy)]
+                }
+                let t = evaluate(data.test)
+                values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
+                values += t.perClass.enumerated().map { .init(key: MetricName.classAccuracy($0.offset), value: $0.element) }
             }
-            let t = evaluate(data.test)
-            values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
-            values += t.perClass.enumerated().map { .init(key: MetricName.classAccuracy($0.offset), value: $0.element) }
             let metrics = ModelMetrics(epoch: epoch, step: optimizer.step, values: values)
             let m = MachineMetrics(
                 epoch: epoch, step: optimizer.step, epochSeconds: Double((clock.now - started) / .seconds(1)),
@@ -175,6 +196,57 @@ public final class Trainer {
         return (lossSum / Double(set.count), Double(correct.reduce(0, +)) / Double(set.count), perClass)
     }
 
+    /// Regression metrics over a set, without dropout: the loss (mean squared error in the
+    /// units the model is trained in) and RMSE, MAE and R² in the target's original units
+    /// (R² per output as scikit-learn's `r2_score`, averaged over outputs). Sums run over
+    /// rows, then outputs, in order, in Double.
+    public func evaluateRegression(_ set: LabeledSet) -> (loss: Double, rmse: Double, mae: Double, r2: Double) {
+        let k = set.outputs
+        let dim = set.dimension
+        let n = set.count
+        let shift = data.targetShift.isEmpty ? [Double](repeating: 0, count: k) : data.targetShift
+        let scale = data.targetScale.isEmpty ? [Double](repeating: 1, count: k) : data.targetScale
+        // The set's targets are in the original units; the loss compares with scaled ones.
+        let scaled =
+            data.targetShift.isEmpty
+            ? set.targets : set.targets.enumerated().map { i, y in Float((Double(y) - shift[i % k]) / scale[i % k]) }
+        var mean = [Double](repeating: 0, count: k)
+        for r in 0..<n { for j in 0..<k { mean[j] += Double(set.targets[r * k + j]) } }
+        for j in 0..<k { mean[j] /= Double(n) }
+        var lossSum = 0.0
+        var squares = 0.0
+        var absolute = 0.0
+        var residual = [Double](repeating: 0, count: k)
+        var total = [Double](repeating: 0, count: k)
+        var start = 0
+        set.features.withUnsafeBufferPointer { f in
+            scaled.withUnsafeBufferPointer { t in
+                while start < n {
+                    let b = min(Trainer.evalChunk, n - start)
+                    model.input.update(from: f.baseAddress! + start * dim, count: b * dim)
+                    let out = model.forward(b: b, dropoutKey: nil)
+                    _ = model.loss(targets: t.baseAddress! + start * k, b: b, backward: false)
+                    for r in 0..<b {
+                        lossSum += Double(model.rowLoss(r))
+                        for j in 0..<k {
+                            let y = Double(set.targets[(start + r) * k + j])
+                            let e = (Double(out[r * k + j]) * scale[j] + shift[j]) - y
+                            squares += e * e
+                            absolute += abs(e)
+                            residual[j] += e * e
+                            total[j] += (y - mean[j]) * (y - mean[j])
+                        }
+                    }
+                    start += b
+                }
+            }
+        }
+        var r2 = 0.0
+        for j in 0..<k { r2 += total[j] > 0 ? 1 - residual[j] / total[j] : (residual[j] == 0 ? 1 : 0) }
+        let elements = Double(n * k)
+        return (lossSum / Double(n), (squares / elements).squareRoot(), absolute / elements, r2 / Double(k))
+    }
+
     /// The full training state as safetensors bytes: the model in PyTorch's state_dict layout,
     /// optimizer slots as `optimizer.<tensor>.<slot>`, and the position in the metadata.
     public func checkpointBytes() -> [UInt8] {
@@ -185,7 +257,7 @@ public final class Trainer {
                 tensors.append(.init(name: "optimizer.\(t.name).\(slot)", shape: t.shape, values: model.torchLayout(t, from: buffer)))
             }
         }
-        let metadata = [
+        var metadata = [
             "numerics_version": String(Engine.numericsVersion),
             "run_hash": runHash,
             "step": String(optimizer.step),
@@ -194,6 +266,12 @@ public final class Trainer {
             // dropout mask by the step, so this names the generator's whole position.
             "rng": "philox4x32-10 seed=\(config.seed) shuffle_epoch=\(epoch) dropout_step=\(optimizer.step)",
         ]
+        // A user's data: what the outputs mean (the built-in sets' classes are their indices).
+        if !data.classNames.isEmpty { metadata["classes"] = JSONValue.array(data.classNames.map { .string($0) }).canonical }
+        if !data.targetShift.isEmpty {
+            metadata["target_shift"] = JSONValue.array(data.targetShift.map { .number($0) }).canonical
+            metadata["target_scale"] = JSONValue.array(data.targetScale.map { .number($0) }).canonical
+        }
         return SafeTensors.encode(tensors, metadata: metadata)
     }
 

@@ -1,0 +1,278 @@
+import Codecs
+
+/// Delimited text with a header row (RFC 4180): fields separated by `,` (CSV) or a tab (TSV),
+/// rows by `\n` or `\r\n`; a field in double quotes may hold delimiters, line breaks and
+/// doubled quotes (`""`). Blank lines are skipped. Spaces around a number are allowed.
+///
+/// The reader parses only the columns asked for — numbers straight into one row-major
+/// matrix, text (categories, class labels) as strings — and reports every error with the
+/// file, the line the row starts on, and the column.
+struct CSVReader {
+    enum Kind { case number, text }
+
+    struct Parsed {
+        /// rows × numberColumns.count, row-major.
+        var numbers: [Float]
+        /// One array per text column, a value per row.
+        var texts: [[String]]
+        /// The line each row starts on (1-based; the header is line 1 or later).
+        var lines: [Int32]
+        var rows: Int { lines.count }
+    }
+
+    let data: DataBytes
+    let delimiter: UInt8
+    var name: String { data.path }
+
+    /// The header's column names and the first data row's fields (nil: no data row).
+    func header() throws -> (names: [String], first: [String]?, dataStart: Int, firstLine: Int) {
+        guard data.bytes.count > 0 else { throw DatasetError("\(name): the file is empty") }
+        var pos = 0
+        var line = 1
+        var names: [String]?
+        var first: [String]?
+        var dataStart = 0
+        var firstLine = 0
+        while pos < data.bytes.count && first == nil {
+            let rowLine = line
+            let (fields, next, lines) = try row(at: pos, line: line)
+            line += lines
+            pos = next
+            if fields.count == 1 && fields[0].isEmpty { continue }  // blank line
+            if names == nil {
+                names = fields
+                dataStart = pos
+                firstLine = line
+            } else {
+                first = fields
+                firstLine = rowLine
+            }
+        }
+        guard let names else { throw DatasetError("\(name): the file is empty") }
+        var seen: Set<String> = []
+        for n in names where !seen.insert(n).inserted { throw DatasetError("\(name):1: column \"\(n)\" appears twice in the header") }
+        return (names, first, dataStart, firstLine)
+    }
+
+    /// One row's fields as strings (the slow, general path: the header and first row).
+    private func row(at start: Int, line: Int) throws -> (fields: [String], next: Int, lines: Int) {
+        let b = data.bytes
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var pos = start
+        var lines = 0
+        var quoted = false
+        while pos < b.count {
+            let c = b[pos]
+            if quoted {
+                if c == 0x22 {
+                    if pos + 1 < b.count && b[pos + 1] == 0x22 {
+                        field.append(0x22)
+                        pos += 2
+                        continue
+                    }
+                    quoted = false
+                } else {
+                    if c == 0x0A { lines += 1 }
+                    field.append(c)
+                }
+                pos += 1
+                continue
+            }
+            if c == 0x22 && field.isEmpty {
+                quoted = true
+            } else if c == delimiter {
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+            } else if c == 0x0A {
+                pos += 1
+                lines += 1
+                fields.append(String(decoding: field.last == 0x0D ? field.dropLast() : field[...], as: UTF8.self))
+                return (fields, pos, lines)
+            } else {
+                field.append(c)
+            }
+            pos += 1
+        }
+        if quoted { throw DatasetError("\(name):\(line): a quoted field is not closed before the end of the file") }
+        fields.append(String(decoding: field.last == 0x0D ? field.dropLast() : field[...], as: UTF8.self))
+        return (fields, pos, max(lines, 1))
+    }
+
+    /// Parses every data row: `columns[k]` is what to do with field k (nil: skip it).
+    /// `names` label the columns in errors.
+    func read(from start: Int, line firstLine: Int, columns: [Kind?], names: [String]) throws -> Parsed {
+        let b = data.bytes
+        guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            return Parsed(numbers: [], texts: [], lines: [])
+        }
+        let end = b.count
+        let width = columns.count
+        var slot = [Int](repeating: -1, count: width)
+        var numberCount = 0
+        var textCount = 0
+        for (k, kind) in columns.enumerated() {
+            switch kind {
+            case .number?:
+                slot[k] = numberCount
+                numberCount += 1
+            case .text?:
+                slot[k] = textCount
+                textCount += 1
+            case nil: break
+            }
+        }
+        // Rows are at most the line breaks left (+1): the matrix is allocated once.
+        var capacity = 1
+        var q = start
+        while q < end, let nl = memchrNewline(base + q, end - q) {
+            capacity += 1
+            q = nl - base + 1
+        }
+        var numbers = [Float]()
+        numbers.reserveCapacity(capacity * numberCount)
+        var texts = [[String]](repeating: [], count: textCount)
+        var lines: [Int32] = []
+        lines.reserveCapacity(capacity)
+        var rowValues = [Float](repeating: 0, count: numberCount)
+        var rowTexts = [String](repeating: "", count: textCount)
+        var unquoted: [UInt8] = []
+        var pos = start
+        var line = firstLine
+        var lastRelease = start
+
+        func fail(_ col: Int, _ text: String, _ problem: String) -> DatasetError {
+            let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+            return DatasetError("\(name):\(line): column \"\(names[col])\": \"\(shown)\" \(problem)")
+        }
+
+        while pos < end {
+            let rowLine = line
+            var col = 0
+            var rowEnded = false
+            // A blank line (only a line break) is skipped.
+            if base[pos] == 0x0A || (base[pos] == 0x0D && pos + 1 < end && base[pos + 1] == 0x0A) {
+                pos += base[pos] == 0x0A ? 1 : 2
+                line += 1
+                continue
+            }
+            while !rowEnded {
+                var fieldStart = pos
+                var fieldEnd: Int
+                var isQuoted = false
+                if pos < end && base[pos] == 0x22 {
+                    isQuoted = true
+                    unquoted.removeAll(keepingCapacity: true)
+                    pos += 1
+                    while true {
+                        guard pos < end else {
+                            line = rowLine
+                            throw DatasetError("\(name):\(rowLine): a quoted field is not closed before the end of the file")
+                        }
+                        let c = base[pos]
+                        if c == 0x22 {
+                            if pos + 1 < end && base[pos + 1] == 0x22 {
+                                unquoted.append(0x22)
+                                pos += 2
+                                continue
+                            }
+                            pos += 1
+                            break
+                        }
+                        if c == 0x0A { line += 1 }
+                        unquoted.append(c)
+                        pos += 1
+                    }
+                    fieldEnd = pos
+                } else {
+                    while pos < end {
+                        let c = base[pos]
+                        if c == delimiter || c == 0x0A { break }
+                        pos += 1
+                    }
+                    fieldEnd = pos
+                    if fieldEnd > fieldStart && base[fieldEnd - 1] == 0x0D && (pos == end || base[pos] == 0x0A) { fieldEnd -= 1 }
+                }
+                // What ends the field.
+                if pos >= end {
+                    rowEnded = true
+                } else if base[pos] == delimiter {
+                    pos += 1
+                } else if base[pos] == 0x0A {
+                    pos += 1
+                    line += 1
+                    rowEnded = true
+                } else if base[pos] == 0x0D && pos + 1 < end && base[pos + 1] == 0x0A {
+                    pos += 2
+                    line += 1
+                    rowEnded = true
+                } else {
+                    let text = String(decoding: UnsafeBufferPointer(start: base + fieldStart, count: pos - fieldStart), as: UTF8.self)
+                    throw DatasetError("\(name):\(rowLine): text after a closing quote in field \(col + 1) (\(text))")
+                }
+                if col < width, let kind = columns[col] {
+                    let s = slot[col]
+                    if isQuoted {
+                        fieldStart = 0
+                        fieldEnd = unquoted.count
+                    }
+                    try withFieldBytes(isQuoted ? nil : base + fieldStart, count: fieldEnd - fieldStart, unquoted) { p, n in
+                        switch kind {
+                        case .number:
+                            switch DecimalParser.parse(p, n) {
+                            case .value(let v): rowValues[s] = v
+                            case .empty:
+                                line = rowLine
+                                throw DatasetError(
+                                    "\(name):\(rowLine): column \"\(names[col])\": the value is missing (empty fields are not supported)")
+                            case .notANumber:
+                                line = rowLine
+                                throw fail(col, String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self), "is not a number")
+                            case .notFinite:
+                                line = rowLine
+                                throw fail(
+                                    col, String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self),
+                                    "is not a finite Float32 (NaN and infinity are refused)")
+                            }
+                        case .text:
+                            rowTexts[s] = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+                        }
+                    }
+                }
+                col += 1
+            }
+            guard col == width else {
+                throw DatasetError("\(name):\(rowLine): \(col) field\(col == 1 ? "" : "s"), but the header has \(width) columns")
+            }
+            numbers.append(contentsOf: rowValues)
+            for k in 0..<textCount { texts[k].append(rowTexts[k]) }
+            lines.append(Int32(truncatingIfNeeded: rowLine))
+            if pos - lastRelease > 8 << 20 {
+                data.release(upTo: pos)
+                lastRelease = pos
+            }
+        }
+        return Parsed(numbers: numbers, texts: texts, lines: lines)
+    }
+
+    private func withFieldBytes(
+        _ p: UnsafePointer<UInt8>?, count: Int, _ unquoted: [UInt8], _ body: (UnsafePointer<UInt8>, Int) throws -> Void
+    ) throws {
+        if let p { return try body(p, count) }
+        try unquoted.withUnsafeBufferPointer { u in
+            var empty: UInt8 = 0
+            try withUnsafePointer(to: &empty) { e in try body(u.baseAddress ?? e, u.count) }
+        }
+    }
+}
+
+private func memchrNewline(_ p: UnsafePointer<UInt8>, _ n: Int) -> UnsafePointer<UInt8>? {
+    guard let r = memchr(p, 0x0A, n) else { return nil }
+    return UnsafePointer(r.assumingMemoryBound(to: UInt8.self))
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
