@@ -23,6 +23,9 @@ public final class DataBytes: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
     private var released = 0
+    private var hasher = SHA256()
+    private var hashed = 0
+    private var digest: String?
 
     /// Opens `path` (an error names it when it cannot be read).
     public init(path: String) throws {
@@ -77,9 +80,13 @@ public final class DataBytes: @unchecked Sendable {
         }
     }
 
-    /// Tells the kernel the pages before `offset` are done with (a mapped file's pages leave
-    /// the resident set; they are read from the page cache again if touched).
+    /// Says the content before `offset` is read: it is added to the running SHA-256 (while
+    /// it is still in the cache), and a mapped file's pages before it leave the resident set
+    /// (they are read from the page cache again if touched). Offsets must not go back.
     public func release(upTo offset: Int) {
+        guard offset > hashed else { return }
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[hashed..<offset]))
+        hashed = offset
         guard mapped, let base = bytes.baseAddress else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let end = offset / page * page
@@ -88,19 +95,19 @@ public final class DataBytes: @unchecked Sendable {
         released = end
     }
 
-    /// SHA-256 of the content, in chunks that are released as they are hashed.
+    /// SHA-256 of the content: what `release(upTo:)` has not hashed yet is hashed now, in
+    /// chunks released as they go.
     public func sha256() -> String {
-        var h = SHA256()
-        var start = 0
-        let chunk = 8 << 20
+        if let digest { return digest }
+        var start = hashed
         while start < bytes.count {
-            let end = min(start + chunk, bytes.count)
-            h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            let end = min(start + (8 << 20), bytes.count)
             release(upTo: end)
             start = end
         }
-        released = 0
-        return h.finalize().hexString
+        let hex = hasher.finalize().hexString
+        digest = hex
+        return hex
     }
 
     /// The content as an array (for storing a copy).

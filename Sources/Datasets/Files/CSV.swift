@@ -1,4 +1,5 @@
 import Codecs
+import Dispatch
 
 /// Delimited text with a header row (RFC 4180): fields separated by `,` (CSV) or a tab (TSV),
 /// rows by `\n` or `\r\n`; a field in double quotes may hold delimiters, line breaks and
@@ -101,6 +102,10 @@ struct CSVReader {
 
     /// Parses every data row: `columns[k]` is what to do with field k (nil: skip it).
     /// `names` label the columns in errors.
+    ///
+    /// The hot path is an unquoted number: parsed in place, straight into the matrix, and
+    /// accepted when a delimiter or line break follows it; anything else takes the general
+    /// path, which finds the field's end first (and reports what is wrong with it).
     func read(from start: Int, line firstLine: Int, columns: [Kind?], names: [String]) throws -> Parsed {
         let b = data.bytes
         guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
@@ -109,149 +114,192 @@ struct CSVReader {
         let end = b.count
         let width = columns.count
         var slot = [Int](repeating: -1, count: width)
+        var code = [UInt8](repeating: 0, count: width)  // 0 skip, 1 number, 2 text
         var numberCount = 0
         var textCount = 0
         for (k, kind) in columns.enumerated() {
             switch kind {
             case .number?:
                 slot[k] = numberCount
+                code[k] = 1
                 numberCount += 1
             case .text?:
                 slot[k] = textCount
+                code[k] = 2
                 textCount += 1
             case nil: break
             }
         }
-        // Rows are at most the line breaks left (+1): the matrix is allocated once.
-        var capacity = 1
-        var q = start
-        while q < end, let nl = memchrNewline(base + q, end - q) {
-            capacity += 1
-            q = nl - base + 1
-        }
-        var numbers = [Float]()
-        numbers.reserveCapacity(capacity * numberCount)
+        // The matrix is reserved once for the rows the file's size suggests (from the first
+        // rows' length, with a margin: memory reserved and never written costs nothing); it
+        // grows only if the guess was short.
+        let probe = min(end - start, 1 << 16)
+        let probeLines = max(1, UnsafeBufferPointer(start: base + start, count: probe).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+        let estimate = Int(Double(end - start) / Double(probe) * Double(probeLines) * 1.25) + 16
+        var numbers: [Float] = []
+        numbers.reserveCapacity(estimate * numberCount)
         var texts = [[String]](repeating: [], count: textCount)
         var lines: [Int32] = []
-        lines.reserveCapacity(capacity)
-        var rowValues = [Float](repeating: 0, count: numberCount)
+        lines.reserveCapacity(estimate)
         var rowTexts = [String](repeating: "", count: textCount)
         var unquoted: [UInt8] = []
         var pos = start
         var line = firstLine
         var lastRelease = start
+        // The content hash (the run's identity) is taken on a second thread, a megabyte behind
+        // the parser, which then lets the pages go: the hash does not depend on the thread, and
+        // the file is read once.
+        let hashing = DispatchQueue(label: "cairn.csv-hash")
+        let delimiter = self.delimiter
+        let name = self.name
 
-        func fail(_ col: Int, _ text: String, _ problem: String) -> DatasetError {
+        func fail(_ rowLine: Int, _ col: Int, _ p: UnsafePointer<UInt8>, _ n: Int, _ problem: String) -> DatasetError {
+            let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
             let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
-            return DatasetError("\(name):\(line): column \"\(names[col])\": \"\(shown)\" \(problem)")
+            return DatasetError("\(name):\(rowLine): column \"\(names[col])\": \"\(shown)\" \(problem)")
         }
 
-        while pos < end {
-            let rowLine = line
-            var col = 0
-            var rowEnded = false
-            // A blank line (only a line break) is skipped.
-            if base[pos] == 0x0A || (base[pos] == 0x0D && pos + 1 < end && base[pos + 1] == 0x0A) {
-                pos += base[pos] == 0x0A ? 1 : 2
-                line += 1
-                continue
-            }
-            while !rowEnded {
-                var fieldStart = pos
-                var fieldEnd: Int
-                var isQuoted = false
-                if pos < end && base[pos] == 0x22 {
-                    isQuoted = true
-                    unquoted.removeAll(keepingCapacity: true)
-                    pos += 1
-                    while true {
-                        guard pos < end else {
-                            line = rowLine
-                            throw DatasetError("\(name):\(rowLine): a quoted field is not closed before the end of the file")
-                        }
-                        let c = base[pos]
-                        if c == 0x22 {
-                            if pos + 1 < end && base[pos + 1] == 0x22 {
-                                unquoted.append(0x22)
-                                pos += 2
-                                continue
-                            }
-                            pos += 1
-                            break
-                        }
-                        if c == 0x0A { line += 1 }
-                        unquoted.append(c)
-                        pos += 1
-                    }
-                    fieldEnd = pos
-                } else {
+        let rowBuffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(numberCount, 1))
+        defer { rowBuffer.deallocate() }
+        do {
+            let out = rowBuffer.baseAddress
+            let o = 0
+            try slot.withUnsafeBufferPointer { slot in
+                try code.withUnsafeBufferPointer { code in
                     while pos < end {
-                        let c = base[pos]
-                        if c == delimiter || c == 0x0A { break }
-                        pos += 1
-                    }
-                    fieldEnd = pos
-                    if fieldEnd > fieldStart && base[fieldEnd - 1] == 0x0D && (pos == end || base[pos] == 0x0A) { fieldEnd -= 1 }
-                }
-                // What ends the field.
-                if pos >= end {
-                    rowEnded = true
-                } else if base[pos] == delimiter {
-                    pos += 1
-                } else if base[pos] == 0x0A {
-                    pos += 1
-                    line += 1
-                    rowEnded = true
-                } else if base[pos] == 0x0D && pos + 1 < end && base[pos + 1] == 0x0A {
-                    pos += 2
-                    line += 1
-                    rowEnded = true
-                } else {
-                    let text = String(decoding: UnsafeBufferPointer(start: base + fieldStart, count: pos - fieldStart), as: UTF8.self)
-                    throw DatasetError("\(name):\(rowLine): text after a closing quote in field \(col + 1) (\(text))")
-                }
-                if col < width, let kind = columns[col] {
-                    let s = slot[col]
-                    if isQuoted {
-                        fieldStart = 0
-                        fieldEnd = unquoted.count
-                    }
-                    try withFieldBytes(isQuoted ? nil : base + fieldStart, count: fieldEnd - fieldStart, unquoted) { p, n in
-                        switch kind {
-                        case .number:
-                            switch DecimalParser.parse(p, n) {
-                            case .value(let v): rowValues[s] = v
-                            case .empty:
-                                line = rowLine
-                                throw DatasetError(
-                                    "\(name):\(rowLine): column \"\(names[col])\": the value is missing (empty fields are not supported)")
-                            case .notANumber:
-                                line = rowLine
-                                throw fail(col, String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self), "is not a number")
-                            case .notFinite:
-                                line = rowLine
-                                throw fail(
-                                    col, String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self),
-                                    "is not a finite Float32 (NaN and infinity are refused)")
+                        let rowLine = line
+                        // A blank line (only a line break) is skipped.
+                        if base[pos] == 0x0A || (base[pos] == 0x0D && pos + 1 < end && base[pos + 1] == 0x0A) {
+                            pos += base[pos] == 0x0A ? 1 : 2
+                            line += 1
+                            continue
+                        }
+                        var col = 0
+                        var rowEnded = false
+                        while !rowEnded {
+                            let c = col < width ? code[col] : 0
+                            // The hot path: an unquoted number followed by a delimiter or a line break.
+                            if c == 1 && pos < end && base[pos] != 0x22 {
+                                let (r, used) = DecimalParser.prefix(base + pos, end - pos)
+                                let after = pos + used
+                                if case .value(let v) = r, used > 0 {
+                                    if after == end {
+                                        out![o + slot[col]] = v
+                                        pos = after
+                                        rowEnded = true
+                                        col += 1
+                                        continue
+                                    }
+                                    let next = base[after]
+                                    if next == delimiter {
+                                        out![o + slot[col]] = v
+                                        pos = after + 1
+                                        col += 1
+                                        continue
+                                    }
+                                    if next == 0x0A || (next == 0x0D && after + 1 < end && base[after + 1] == 0x0A) {
+                                        out![o + slot[col]] = v
+                                        pos = after + (next == 0x0A ? 1 : 2)
+                                        line += 1
+                                        rowEnded = true
+                                        col += 1
+                                        continue
+                                    }
+                                }
                             }
-                        case .text:
-                            rowTexts[s] = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+                            // The general path: find the field, then read it.
+                            let fieldStart = pos
+                            var fieldEnd: Int
+                            var isQuoted = false
+                            if pos < end && base[pos] == 0x22 {
+                                isQuoted = true
+                                unquoted.removeAll(keepingCapacity: true)
+                                pos += 1
+                                while true {
+                                    guard pos < end else {
+                                        throw DatasetError("\(name):\(rowLine): a quoted field is not closed before the end of the file")
+                                    }
+                                    let ch = base[pos]
+                                    if ch == 0x22 {
+                                        if pos + 1 < end && base[pos + 1] == 0x22 {
+                                            unquoted.append(0x22)
+                                            pos += 2
+                                            continue
+                                        }
+                                        pos += 1
+                                        break
+                                    }
+                                    if ch == 0x0A { line += 1 }
+                                    unquoted.append(ch)
+                                    pos += 1
+                                }
+                                fieldEnd = pos
+                            } else {
+                                while pos < end {
+                                    let ch = base[pos]
+                                    if ch == delimiter || ch == 0x0A { break }
+                                    pos += 1
+                                }
+                                fieldEnd = pos
+                                if fieldEnd > fieldStart && base[fieldEnd - 1] == 0x0D && (pos == end || base[pos] == 0x0A) {
+                                    fieldEnd -= 1
+                                }
+                            }
+                            // What ends the field.
+                            if pos >= end {
+                                rowEnded = true
+                            } else if base[pos] == delimiter {
+                                pos += 1
+                            } else if base[pos] == 0x0A {
+                                pos += 1
+                                line += 1
+                                rowEnded = true
+                            } else if base[pos] == 0x0D && pos + 1 < end && base[pos + 1] == 0x0A {
+                                pos += 2
+                                line += 1
+                                rowEnded = true
+                            } else {
+                                let text = String(
+                                    decoding: UnsafeBufferPointer(start: base + fieldStart, count: pos - fieldStart), as: UTF8.self)
+                                throw DatasetError("\(name):\(rowLine): text after a closing quote in field \(col + 1) (\(text))")
+                            }
+                            if c != 0 {
+                                try withFieldBytes(isQuoted ? nil : base + fieldStart, count: fieldEnd - fieldStart, unquoted) { p, n in
+                                    if c == 2 {
+                                        rowTexts[slot[col]] = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+                                        return
+                                    }
+                                    switch DecimalParser.parse(p, n) {
+                                    case .value(let v): out![o + slot[col]] = v
+                                    case .empty:
+                                        throw DatasetError(
+                                            "\(name):\(rowLine): column \"\(names[col])\": the value is missing (empty fields are not supported)"
+                                        )
+                                    case .notANumber: throw fail(rowLine, col, p, n, "is not a number")
+                                    case .notFinite:
+                                        throw fail(rowLine, col, p, n, "is not a finite Float32 (NaN and infinity are refused)")
+                                    }
+                                }
+                            }
+                            col += 1
+                        }
+                        guard col == width else {
+                            throw DatasetError(
+                                "\(name):\(rowLine): \(col) field\(col == 1 ? "" : "s"), but the header has \(width) columns")
+                        }
+                        for k in 0..<textCount { texts[k].append(rowTexts[k]) }
+                        lines.append(Int32(truncatingIfNeeded: rowLine))
+                        numbers.append(contentsOf: UnsafeBufferPointer(start: rowBuffer.baseAddress, count: numberCount))
+                        if pos - lastRelease > 1 << 20 {
+                            let upTo = pos
+                            hashing.async { [data] in data.release(upTo: upTo) }
+                            lastRelease = pos
                         }
                     }
                 }
-                col += 1
-            }
-            guard col == width else {
-                throw DatasetError("\(name):\(rowLine): \(col) field\(col == 1 ? "" : "s"), but the header has \(width) columns")
-            }
-            numbers.append(contentsOf: rowValues)
-            for k in 0..<textCount { texts[k].append(rowTexts[k]) }
-            lines.append(Int32(truncatingIfNeeded: rowLine))
-            if pos - lastRelease > 8 << 20 {
-                data.release(upTo: pos)
-                lastRelease = pos
             }
         }
+        hashing.sync {}
         return Parsed(numbers: numbers, texts: texts, lines: lines)
     }
 
@@ -264,11 +312,6 @@ struct CSVReader {
             try withUnsafePointer(to: &empty) { e in try body(u.baseAddress ?? e, u.count) }
         }
     }
-}
-
-private func memchrNewline(_ p: UnsafePointer<UInt8>, _ n: Int) -> UnsafePointer<UInt8>? {
-    guard let r = memchr(p, 0x0A, n) else { return nil }
-    return UnsafePointer(r.assumingMemoryBound(to: UInt8.self))
 }
 
 #if canImport(Glibc)

@@ -15,32 +15,101 @@ enum DecimalParser {
         case empty
     }
 
-    static let pow10f: [Float] = (0...10).map { e in (0..<e).reduce(Float(1)) { a, _ in a * 10 } }
-    static let pow10d: [Double] = (0...22).map { e in (0..<e).reduce(Double(1)) { a, _ in a * 10 } }
+    /// 10^e, exact as a Float for e ≤ 10 (and as a Double for e ≤ 22): literals, not a table,
+    /// so the hot path reads no lazily initialised global.
+    @inline(__always) static func pow10f(_ e: Int) -> Float {
+        switch e {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        default: 1e10
+        }
+    }
 
+    @inline(__always) static func pow10d(_ e: Int) -> Double {
+        var v: Double = 1
+        var k = 0
+        while k < e {
+            v *= 10
+            k += 1
+        }
+        return v  // exact: every power up to 10^22 is a Double
+    }
+
+    /// The whole of `count` bytes as a number (spaces around it allowed).
     static func parse(_ p: UnsafePointer<UInt8>, _ count: Int) -> Result {
-        var i = 0
         var n = count
+        while n > 0 && (p[n - 1] == 0x20 || p[n - 1] == 0x09) { n -= 1 }
+        var i = 0
         while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while n > i && (p[n - 1] == 0x20 || p[n - 1] == 0x09) { n -= 1 }
         guard i < n else { return .empty }
-        let start = i
+        let (r, used) = prefix(p + i, n - i)
+        if used == n - i { return r }
+        if used == 0 { return special(p + i, n - i) }
+        return .notANumber
+    }
+
+    /// The number at the start of `count` bytes, and how many bytes it took (0: none there).
+    /// The CSV reader calls this on a field in place and checks that a delimiter follows.
+    @inline(__always)
+    static func prefix(_ p: UnsafePointer<UInt8>, _ n: Int) -> (Result, Int) {
+        var i = 0
         var negative = false
-        if p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+        if i < n && (p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+")) {
             negative = p[i] == UInt8(ascii: "-")
             i += 1
         }
         var mantissa: UInt64 = 0
-        var digits = 0  // significant digits taken into the mantissa
-        var dropped = false  // a nonzero digit beyond 19 was seen
+        var dropped = false  // a nonzero digit beyond the mantissa's 19 was seen
         var exponent = 0
         var sawDigit = false
-        while i < n, p[i] &- 48 < 10 {
+        // The common field — a few integer digits, a point, a few fraction digits — read eight
+        // bytes at a time (SWAR) without a branch per digit. Longer runs of digits finish in
+        // the loops below.
+        if i + 16 <= n {
+            let k1 = leadingDigits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            if k1 < 8 {
+                if k1 > 0 { mantissa = eightDigits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self), count: k1) }
+                i += k1
+                sawDigit = k1 > 0
+                if p[i] == UInt8(ascii: ".") {
+                    let k2 = leadingDigits(UnsafeRawPointer(p + i + 1).loadUnaligned(as: UInt64.self))
+                    if k2 < 8 {
+                        if k2 > 0 {
+                            mantissa =
+                                mantissa &* pow10u(k2) &+ eightDigits(UnsafeRawPointer(p + i + 1).loadUnaligned(as: UInt64.self), count: k2)
+                            sawDigit = true
+                        }
+                        exponent = -k2
+                        i += 1 + k2
+                        return finish(
+                            p, n, i, negative: negative, mantissa: mantissa, exponent: exponent, dropped: false, sawDigit: sawDigit)
+                    }
+                } else {
+                    return finish(p, n, i, negative: negative, mantissa: mantissa, exponent: 0, dropped: false, sawDigit: sawDigit)
+                }
+                // Eight or more fraction digits: back to where the digits began.
+                i -= k1
+                mantissa = 0
+                sawDigit = false
+            }
+        }
+        // Digits go into the mantissa while it stays below 10^18 (so 19 fit exactly); later
+        // ones only move the exponent (and, if nonzero, send the value to the exact parser).
+        let full: UInt64 = 1_000_000_000_000_000_000
+        while i < n {
+            let d = p[i] &- 48
+            guard d < 10 else { break }
             sawDigit = true
-            let d = UInt64(p[i] &- 48)
-            if digits < 19 {
-                if mantissa != 0 || d != 0 { digits += 1 }
-                mantissa = mantissa &* 10 &+ d
+            if mantissa < full {
+                mantissa = mantissa &* 10 &+ UInt64(d)
             } else {
                 exponent += 1
                 if d != 0 { dropped = true }
@@ -49,12 +118,12 @@ enum DecimalParser {
         }
         if i < n && p[i] == UInt8(ascii: ".") {
             i += 1
-            while i < n, p[i] &- 48 < 10 {
+            while i < n {
+                let d = p[i] &- 48
+                guard d < 10 else { break }
                 sawDigit = true
-                let d = UInt64(p[i] &- 48)
-                if digits < 19 {
-                    if mantissa != 0 || d != 0 { digits += 1 }
-                    mantissa = mantissa &* 10 &+ d
+                if mantissa < full {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
                     exponent -= 1
                 } else if d != 0 {
                     dropped = true
@@ -62,7 +131,18 @@ enum DecimalParser {
                 i += 1
             }
         }
-        guard sawDigit else { return special(p + start, n - start) }
+        return finish(p, n, i, negative: negative, mantissa: mantissa, exponent: exponent, dropped: dropped, sawDigit: sawDigit)
+    }
+
+    /// The exponent part, then the value from the digits read.
+    @inline(__always)
+    static func finish(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, negative: Bool, mantissa: UInt64, exponent e10: Int, dropped: Bool,
+        sawDigit: Bool
+    ) -> (Result, Int) {
+        var i = start
+        var exponent = e10
+        guard sawDigit else { return (.notANumber, 0) }
         if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
             i += 1
             var eNegative = false
@@ -77,30 +157,65 @@ enum DecimalParser {
                 if e < 100_000 { e = e * 10 + Int(p[i] &- 48) }
                 i += 1
             }
-            guard eDigits else { return .notANumber }
+            guard eDigits else { return (.notANumber, i) }
             exponent += eNegative ? -e : e
         }
-        guard i == n else { return .notANumber }
-        if mantissa == 0 { return .value(negative ? -0.0 : 0.0) }
+        if mantissa == 0 { return (.value(negative ? -0.0 : 0.0), i) }
         if !dropped {
             if mantissa < (1 << 24) && exponent >= -10 && exponent <= 10 {
                 let m = Float(mantissa)
-                let v = exponent >= 0 ? m * pow10f[exponent] : m / pow10f[-exponent]
-                return .value(negative ? -v : v)
+                let v = exponent >= 0 ? m * pow10f(exponent) : m / pow10f(-exponent)
+                return (.value(negative ? -v : v), i)
             }
             if mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
                 let m = Double(mantissa)
-                let d = exponent >= 0 ? m * pow10d[exponent] : m / pow10d[-exponent]
+                let d = exponent >= 0 ? m * pow10d(exponent) : m / pow10d(-exponent)
                 // A Double exactly halfway between two Floats (its low 29 bits 1000…0) would
                 // round twice; so would one outside Float's normal range.
                 let halfway = d.bitPattern & 0x1FFF_FFFF == 0x1000_0000
                 if !halfway && d >= Double(Float.leastNormalMagnitude) && d <= Double(Float.greatestFiniteMagnitude) {
                     let v = Float(d)
-                    return .value(negative ? -v : v)
+                    return (.value(negative ? -v : v), i)
                 }
             }
         }
-        return slow(p + start, n - start)
+        return (slow(p, i), i)
+    }
+
+    /// How many of the (little-endian) word's bytes, from the first, are ASCII digits.
+    @inline(__always) static func leadingDigits(_ w: UInt64) -> Int {
+        let t = w &- 0x3030_3030_3030_3030
+        // A byte is a digit iff it was ≥ '0' (no borrow: its high bit clear after adding
+        // 0x76 stays below 0x80 exactly when the byte is < 10).
+        let notDigit = (t | (t &+ 0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080
+        return notDigit == 0 ? 8 : notDigit.trailingZeroBitCount / 8
+    }
+
+    /// The value of the word's first `count` (1…8) digit bytes.
+    @inline(__always) static func eightDigits(_ w: UInt64, count: Int) -> UInt64 {
+        // Shift the digits to the top, fill the bottom with '0's: an 8-digit number with
+        // leading zeros, the most significant digit in the lowest byte.
+        let shift = UInt64(8 * (8 - count))
+        var v = count == 8 ? w : (w &<< shift) | (0x3030_3030_3030_3030 &>> (64 &- shift))
+        v &-= 0x3030_3030_3030_3030
+        v = (v &* 10) &+ (v &>> 8)  // pairs: each 16-bit lane's low byte holds two digits' value
+        v =
+            (((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 &<< 32)))
+                &+ (((v &>> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 &<< 32)))) &>> 32
+        return v
+    }
+
+    @inline(__always) static func pow10u(_ k: Int) -> UInt64 {
+        switch k {
+        case 1: 10
+        case 2: 100
+        case 3: 1000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        default: 100_000_000
+        }
     }
 
     /// The standard library's parser (correctly rounded), for what the fast path leaves.

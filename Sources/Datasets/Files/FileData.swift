@@ -100,11 +100,15 @@ public enum FileData {
     static func load(_ c: FileDataConfig, source: DataConfig.Source) throws -> (
         train: Raw, test: Raw?, layout: Layout, files: [DataFile]
     ) {
-        var files: [DataFile] = []
+        // Each file is hashed as it is read (see `DataBytes.release`), and identified after.
+        var opened: [(String, DataBytes)] = []
+        var files: [DataFile] {
+            opened.map { role, d in DataFile(role: role, path: d.path, sha256: d.sha256(), bytes: d.bytes.count) }
+        }
         func open(_ role: String) throws -> DataBytes? {
             guard let path = c.paths[role] else { return nil }
             let d = try DataBytes(path: path)
-            files.append(DataFile(role: role, path: path, sha256: d.sha256(), bytes: d.bytes.count))
+            opened.append((role, d))
             return d
         }
         switch source {
@@ -119,7 +123,8 @@ public enum FileData {
                 throw DatasetError("data.file and data.targets_file: missing")
             }
             let train = try arrays(
-                x: NumPy.parse(x.bytes, name: x.path), y: NumPy.parse(y.bytes, name: y.path), xName: x.path, yName: y.path, c)
+                x: NumPy.parse(x.bytes, name: x.path, release: x.release), y: NumPy.parse(y.bytes, name: y.path), xName: x.path,
+                yName: y.path, c)
             var test: Raw?
             if let tx = try open("test_file") {
                 guard let ty = try open("test_targets_file") else {
@@ -174,7 +179,8 @@ public enum FileData {
         guard y.shape.first == n else {
             throw DatasetError("\(xName) has \(n) rows but \(yName) has \(y.shape.first.map(String.init) ?? "none")")
         }
-        for (i, v) in x.values.enumerated() where !v.isFinite {
+        if let i = x.values.withUnsafeBufferPointer({ firstNonFinite($0) }) {
+            let v = x.values[i]
             throw DatasetError("\(xName): row \(i / max(x.values.count / n, 1)): the value is \(v) (NaN and infinity are refused)")
         }
         var raw = Raw(numbers: x.values, categorical: [], labels: [], targets: [], lines: [], name: yName, rows: n)
@@ -274,32 +280,43 @@ public enum FileData {
             }
         }
         for t in targets { kinds[t] = c.task == .regression ? .number : .text }
-        let parsed = try reader.read(from: dataStart, line: firstLine, columns: kinds, names: names)
+        var parsed = try reader.read(from: dataStart, line: firstLine, columns: kinds, names: names)
         // The reader gives numbers and texts in file-column order; put them in layout order.
         let fileNumberColumns = (0..<names.count).filter { kinds[$0] == .number }
         let fileTextColumns = (0..<names.count).filter { kinds[$0] == .text }
         let width = fileNumberColumns.count
         let rows = parsed.rows
-        let sourceSlot = numberOrder.map { (file, slot) in (fileNumberColumns.firstIndex(of: file)!, slot) }
+        var targetValues: [Float] = []
+        if c.task == .regression {
+            let slots = targets.map { fileNumberColumns.firstIndex(of: $0)! }
+            targetValues = [Float](repeating: 0, count: rows * slots.count)
+            for r in 0..<rows { for (j, s) in slots.enumerated() { targetValues[r * slots.count + j] = parsed.numbers[r * width + s] } }
+        }
+        let sourceSlot = numberOrder.map { (file, slot) in (fileNumberColumns.firstIndex(of: file)!, slot) }.sorted { $0.1 < $1.1 }
+        let n = lay.numberCount
         var numbers: [Float]
-        if sourceSlot.count == width && sourceSlot.enumerated().allSatisfy({ $0.offset == $0.element.0 && $0.offset == $0.element.1 }) {
-            numbers = parsed.numbers  // the common case, every number a feature in file order: no copy
-        } else {
-            numbers = [Float](repeating: 0, count: rows * lay.numberCount)
-            for r in 0..<rows {
-                for (from, to) in sourceSlot { numbers[r * lay.numberCount + to] = parsed.numbers[r * width + from] }
+        if sourceSlot.allSatisfy({ $0.0 >= $0.1 }) && zip(sourceSlot, sourceSlot.dropFirst()).allSatisfy({ $0.0 < $1.0 }) {
+            // Features in file order (the target and skipped columns removed): compacted in
+            // place, every value moving only towards the front, so the matrix is never held twice.
+            numbers = parsed.numbers
+            parsed.numbers = []
+            if sourceSlot.count != width || !sourceSlot.enumerated().allSatisfy({ $0.offset == $0.element.0 }) {
+                numbers.withUnsafeMutableBufferPointer { m in
+                    for r in 0..<rows { for (from, to) in sourceSlot { m[r * n + to] = m[r * width + from] } }
+                }
+                numbers.removeLast(numbers.count - rows * n)
             }
+        } else {
+            numbers = [Float](repeating: 0, count: rows * n)
+            for r in 0..<rows { for (from, to) in sourceSlot { numbers[r * n + to] = parsed.numbers[r * width + from] } }
         }
         var categorical = [[String]](repeating: [], count: textOrder.count)
         for (file, slot) in textOrder { categorical[slot] = parsed.texts[fileTextColumns.firstIndex(of: file)!] }
-        var raw = Raw(numbers: numbers, categorical: categorical, labels: [], targets: [], lines: parsed.lines, name: d.path, rows: rows)
+        var raw = Raw(
+            numbers: numbers, categorical: categorical, labels: [], targets: targetValues, lines: parsed.lines, name: d.path, rows: rows)
         if c.task == .classification {
             raw.labels = parsed.texts[fileTextColumns.firstIndex(of: targets[0])!]
             raw.labelsAreIntegers = raw.labels.allSatisfy { Int($0) != nil }
-        } else {
-            let slots = targets.map { fileNumberColumns.firstIndex(of: $0)! }
-            raw.targets = [Float](repeating: 0, count: rows * slots.count)
-            for r in 0..<rows { for (j, s) in slots.enumerated() { raw.targets[r * slots.count + j] = parsed.numbers[r * width + s] } }
         }
         return (raw, lay)
     }
@@ -315,7 +332,7 @@ extension FileData {
     /// Double), applied to every split.
     static func prepare(_ config: DataConfig) throws -> PreparedData {
         let c = config.file
-        let (raw, testFile, layout, files) = try load(c, source: config.dataset)
+        var (raw, testFile, layout, files) = try load(c, source: config.dataset)
         let sha = datasetSHA256(files)
         var trainRows = Array(0..<raw.rows)
         var testRows: [Int] = []
@@ -328,8 +345,7 @@ extension FileData {
             }
             var rng = RandomStream(seed: c.testSeed, purpose: .testSplit)
             let perm = rng.permutation(raw.rows)
-            testRows = perm[0..<held].sorted()
-            trainRows = perm[held...].sorted()
+            (testRows, trainRows) = partition(perm, first: held)
         }
         guard config.validation < trainRows.count else {
             throw DatasetError("data.validation is \(config.validation), but \(raw.name) has \(trainRows.count) training rows")
@@ -338,8 +354,9 @@ extension FileData {
         if config.validation > 0 {
             var rng = RandomStream(seed: config.splitSeed, purpose: .split)
             let perm = rng.permutation(trainRows.count)
-            validationRows = perm[0..<config.validation].sorted().map { trainRows[$0] }
-            trainRows = perm[config.validation...].sorted().map { trainRows[$0] }
+            let (held, kept) = partition(perm, first: config.validation)
+            validationRows = held.map { trainRows[$0] }
+            trainRows = kept.map { trainRows[$0] }
         }
 
         // Classes and categories.
@@ -357,11 +374,14 @@ extension FileData {
         }
         let categories = raw.categorical.map { values in Set(trainRows.map { values[$0] }).sorted() }
 
-        func encode(_ r: Raw) throws -> LabeledSet {
+        // Takes the rows' numbers over (the matrix is not copied when nothing is one-hot encoded).
+        func encode(_ r: inout Raw) throws -> LabeledSet {
             var features = r.numbers
+            r.numbers = []
             let extra = categories.reduce(0) { $0 + $1.count }
             if !layout.columns.isEmpty && extra > 0 {
                 let dim = layout.numberCount + extra
+                let numbers = features
                 features = [Float](repeating: 0, count: r.rows * dim)
                 let lookup = categories.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0) }) }
                 for row in 0..<r.rows {
@@ -369,7 +389,7 @@ extension FileData {
                     for (_, column) in layout.columns {
                         switch column {
                         case .number(let s):
-                            features[at] = r.numbers[row * layout.numberCount + s]
+                            features[at] = numbers[row * layout.numberCount + s]
                             at += 1
                         case .category(let k):
                             if let hot = lookup[k][r.categorical[k][row]] { features[at + hot] = 1 }
@@ -395,8 +415,9 @@ extension FileData {
             }
             return LabeledSet(features: features, labels: labels, dimension: dim)
         }
-        var train = try encode(raw)
-        var test = try testFile.map(encode) ?? train.subset(testRows)
+        var train = try encode(&raw)
+        var test: LabeledSet
+        if testFile != nil { test = try encode(&testFile!) } else { test = train.subset(testRows) }
         var validation = validationRows.isEmpty ? nil : train.subset(validationRows)
         train.keep(ascending: trainRows)
 
@@ -431,6 +452,21 @@ extension FileData {
         data.targetScale = targetStats.map(\.scale)
         data.files = files
         return data
+    }
+
+    /// The permutation's first `count` entries and the rest, each in ascending order (what
+    /// sorting the two parts gives, in linear time).
+    static func partition(_ perm: [Int], first count: Int) -> (held: [Int], kept: [Int]) {
+        var isHeld = [Bool](repeating: false, count: perm.count)
+        for i in perm[0..<count] { isHeld[i] = true }
+        var held: [Int] = []
+        var kept: [Int] = []
+        held.reserveCapacity(count)
+        kept.reserveCapacity(perm.count - count)
+        for i in 0..<perm.count {
+            if isHeld[i] { held.append(i) } else { kept.append(i) }
+        }
+        return (held, kept)
     }
 
     static func targetName(_ c: FileDataConfig) -> String {
@@ -482,4 +518,18 @@ extension FileData {
             }
         }
     }
+}
+
+/// The index of the first NaN or infinity, scanning a block at a time.
+func firstNonFinite(_ v: UnsafeBufferPointer<Float>) -> Int? {
+    var start = 0
+    while start < v.count {
+        let end = min(start + 4096, v.count)
+        // An all-ones exponent (NaN, infinity) carries into the top bit; no early exit, so it vectorises.
+        var bad: UInt32 = 0
+        for i in start..<end { bad |= ((v[i].bitPattern & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000 }
+        if bad != 0 { return (start..<end).first { !v[$0].isFinite } }
+        start = end
+    }
+    return nil
 }

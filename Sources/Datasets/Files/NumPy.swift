@@ -11,7 +11,8 @@ import ZIPFoundation
 public enum NumPy {
     public typealias Array = NumericArray
 
-    public static func parse(_ b: UnsafeRawBufferPointer, name: String) throws -> Array {
+    /// `release` is told, every few MiB, how far into `b` the values are converted.
+    public static func parse(_ b: UnsafeRawBufferPointer, name: String, release: (Int) -> Void = { _ in }) throws -> Array {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard b.count >= 10, (0..<6).allSatisfy({ b[$0] == magic[$0] }) else {
             throw DatasetError("\(name): not a NumPy .npy file (no \\x93NUMPY magic)")
@@ -83,10 +84,33 @@ public enum NumPy {
         let src = b.baseAddress! + dataStart
         var values = [Float](repeating: 0, count: count)
         func convert<T>(_: T.Type, _ f: (T) -> Float) {
-            for i in 0..<count { values[i] = f(src.loadUnaligned(fromByteOffset: i * size, as: T.self)) }
+            let chunk = (8 << 20) / size
+            values.withUnsafeMutableBufferPointer { out in
+                var i = 0
+                while i < count {
+                    let stop = min(i + chunk, count)
+                    for k in i..<stop { out[k] = f(src.loadUnaligned(fromByteOffset: k * size, as: T.self)) }
+                    release(dataStart + stop * size)
+                    i = stop
+                }
+            }
         }
         switch code {
-        case "f4": convert(UInt32.self) { Float(bitPattern: UInt32(littleEndian: $0)) }
+        case "f4":
+            #if _endian(little)
+                // The bytes are the values: copied a chunk at a time, each chunk released after.
+                values.withUnsafeMutableBytes { out in
+                    var at = 0
+                    while at < expected {
+                        let stop = min(at + (8 << 20), expected)
+                        (out.baseAddress! + at).copyMemory(from: src + at, byteCount: stop - at)
+                        release(dataStart + stop)
+                        at = stop
+                    }
+                }
+            #else
+                convert(UInt32.self) { Float(bitPattern: UInt32(littleEndian: $0)) }
+            #endif
         case "f8": convert(UInt64.self) { Float(Double(bitPattern: UInt64(littleEndian: $0))) }
         case "i1": convert(Int8.self) { Float($0) }
         case "u1", "b1": convert(UInt8.self) { Float($0) }
