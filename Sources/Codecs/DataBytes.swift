@@ -1,4 +1,5 @@
 import Crypto
+import Determinism
 import Foundation
 
 #if canImport(Glibc)
@@ -112,4 +113,21 @@ public final class DataBytes: @unchecked Sendable {
 
     /// The content as an array (for storing a copy).
     public var array: [UInt8] { Array(bytes) }
+}
+
+/// The one rule for a file data set's hash: SHA-256 of the canonical JSON
+/// `{"files":{"<role>":"<content sha256>",…}}`. Content, never paths: a moved file keeps
+/// its hash, one changed byte changes it.
+///
+///     DataSetIdentity.sha256(files: ["file": "09f6…", "test_file": "c7db…"])
+public enum DataSetIdentity {
+    public static func sha256(files: [String: String]) -> String {
+        let json: JSONValue = ["files": .object(files.mapValues { .string($0) })]
+        return sha256Hex([json.canonicalBytes])
+    }
+
+    /// Whether `s` is a SHA-256 as Cairn spells it: 64 lowercase hex digits.
+    public static func isHash(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
 }

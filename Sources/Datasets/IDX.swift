@@ -62,7 +62,10 @@ public enum IDX {
         let n = be32(images, 4)
         let rows = be32(images, 8)
         let cols = be32(images, 12)
-        let expected = 16 + n * rows * cols
+        guard let values = NumericArray.elements([n, rows, cols], size: 1) else {
+            throw DatasetError("\(ip): the header's sizes \(n)×\(rows)×\(cols) are too large")
+        }
+        let expected = 16 + values
         guard images.count == expected else {
             let what = images.count < expected ? "truncated" : "too long"
             throw DatasetError(
@@ -111,7 +114,7 @@ extension IDX {
         guard dims >= 1, b.count >= 4 + 4 * dims else { throw DatasetError("\(name): truncated: the header is cut off") }
         let bytes = [UInt8](b[0..<(4 + 4 * dims)])
         let shape = (0..<dims).map { be32(bytes, 4 + 4 * $0) }
-        let count = shape.reduce(1, *)
+        guard let count = NumericArray.elements(shape, size: size) else { throw DatasetError("\(name): the shape \(shape) is too large") }
         let start = 4 + 4 * dims
         let expected = start + count * size
         guard b.count == expected else {

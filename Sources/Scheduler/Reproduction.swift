@@ -102,7 +102,10 @@ public struct Reproduction {
                     description: "the store has no data manifest for run \(hash.prefix(12))'s data set \(original.datasetSHA256.prefix(12))"
                 )
             }
-            let resolved = try manifest.resolve(objects: tracker.objects, scratch: scratch + "/data-copies")
+            let resolved: DataManifest.Resolved
+            do { resolved = try manifest.resolve(objects: tracker.objects, scratch: scratch + "/data-copies") } catch {
+                throw Failure(description: "cannot reproduce \(hash.prefix(12)): \(error)")  // not bad input: the store lacks something
+            }
             for i in manifest.files.indices { manifest.files[i].path = resolved.paths[manifest.files[i].role] ?? manifest.files[i].path }
             try copy.recordData(manifest, copy: false)
             for note in resolved.notes {

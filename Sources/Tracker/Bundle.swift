@@ -184,6 +184,11 @@ extension Tracker {
                 }
                 header = h
             } else if let m = line.data {
+                // Its name becomes a file name here: it must be the hash of what it lists.
+                guard m.files.allSatisfy({ DataSetIdentity.isHash($0.sha256) }),
+                    DataSetIdentity.sha256(files: Dictionary(m.files.map { ($0.role, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
+                        == m.dataset
+                else { throw bad("data manifest \(m.dataset.prefix(12)): its files do not hash to its name (the bundle was altered)") }
                 manifests.append(m)
             } else if let s = line.sweep {
                 sweeps[s.hash] = s

@@ -96,9 +96,10 @@ extension Tracker {
             if copy && !objects.contains(f.sha256) {
                 let content = try DataBytes(path: f.path)
                 let bytes = content.array
+                let had = objects.contains(sha256Hex([bytes]))
                 let (hash, _) = try objects.put(bytes)
                 guard hash == f.sha256 else {
-                    try? objects.remove(hash)
+                    if !had { try? objects.remove(hash) }  // an object another data set has stays
                     throw DatasetError(
                         "\(f.path): changed while it was being planned (SHA-256 \(hash.prefix(12)), planned \(f.sha256.prefix(12)))")
                 }
@@ -112,13 +113,15 @@ extension Tracker {
         try writeAtomically(Array(try e.encode(m)), to: layout.dataManifest(m.dataset))
     }
 
-    /// The data objects every manifest names (kept by `gc`).
-    package func dataObjects() -> Set<String> {
+    /// The data objects every manifest names (kept by `gc`). A manifest that cannot be read
+    /// is an error, not an empty list: gc must never drop the only copy of a data file.
+    package func dataObjects() throws -> Set<String> {
         let dir = "\(layout.directory)/data"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         var out: Set<String> = []
         for n in names where n.hasSuffix(".json") {
-            if let m = try? layout.readDataManifest(String(n.dropLast(5))) { for f in m.files { out.insert(f.sha256) } }
+            guard let m = try layout.readDataManifest(String(n.dropLast(5))) else { continue }
+            for f in m.files { out.insert(f.sha256) }
         }
         return out
     }

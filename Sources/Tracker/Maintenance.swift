@@ -50,7 +50,7 @@ extension Tracker {
             }
             do { _ = try objects.get(object) } catch { report.corrupt[object] = runs.sorted() }
         }
-        report.orphaned = present.subtracting(refs.keys).subtracting(dataObjects()).sorted()
+        report.orphaned = present.subtracting(refs.keys).subtracting(try dataObjects()).sorted()
         return report
     }
 
@@ -61,7 +61,7 @@ extension Tracker {
         let referenced = try db.read { db in
             try String.fetchSet(db, sql: "SELECT object FROM checkpoint UNION SELECT resumeObject FROM run WHERE resumeObject IS NOT NULL")
         }
-        let kept = referenced.union(dataObjects())  // and the stored copies of data files
+        let kept = referenced.union(try dataObjects())  // and the stored copies of data files
         let unreferenced = objects.all().filter { !kept.contains($0) }
         let bytes = unreferenced.reduce(0) { $0 + objects.storedSize($1) }
         if apply { for o in unreferenced { try objects.remove(o) } }

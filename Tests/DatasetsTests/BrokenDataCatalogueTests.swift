@@ -33,6 +33,7 @@ import Testing
 
     @Test(arguments: [
         ("a,b,y\n1,2,x\n3,4\n", "DIR/t.csv:3: 2 fields, but the header has 3 columns"),
+        ("\na,b,y\n\n1,2,x\n3,q,y\n", "DIR/t.csv:5: column \"b\": \"q\" is not a number"),  // blank lines count as lines
         ("a,b,y\n1,2\n", "DIR/t.csv:2: 2 fields, but the header has 3 columns"),
         ("a,b,y\n1,2,x\n3,abc,y\n", "DIR/t.csv:3: column \"b\": \"abc\" is not a number"),
         ("a,b,y\n1,2,x\n3,nan,y\n", "DIR/t.csv:3: column \"b\": \"nan\" is not a finite Float32 (NaN and infinity are refused)"),
@@ -57,6 +58,29 @@ import Testing
         #expect(
             Self.message(Self.csv(text)) { $0.features = ["a", "c"] }
                 == "DIR/t.csv:1: no column \"c\" (data.features); the header has \"a\", \"b\", \"y\"")
+    }
+
+    @Test func testFilesShapedUnlikeTheTrainingFiles() {
+        typealias T = FileDataTests
+        let roles = ["file": "x.npy", "targets_file": "y.npy", "test_file": "tx.npy", "test_targets_file": "ty.npy"]
+        let files = [
+            "x.npy": T.npy("<f4", shape: [2, 2], T.f4([0, 1, 2, 3])), "y.npy": T.npy("<i8", shape: [2], T.i8([0, 1])),
+            "tx.npy": T.npy("<f4", shape: [1, 3], T.f4([0, 1, 2])), "ty.npy": T.npy("<i8", shape: [1], T.i8([0])),
+        ]
+        #expect(
+            Self.message(files, .npy, roles: roles) { $0.testFromFile = true }
+                == "DIR/ty.npy: 3 features per row, but the training data has 2")
+        #expect(
+            Self.message(
+                ["x.npy": T.npy("<f4", shape: [2, 2], T.f4([0, 1, 2, 3])), "y.npy": T.npy("<f4", shape: [2, 0], [])], .npy,
+                roles: ["file": "x.npy", "targets_file": "y.npy"]
+            ) { $0.task = .regression }
+                == "DIR/y.npy: regression targets must have shape (n) or (n, k) with k ≥ 1, not [2, 0]")
+        #expect(
+            Self.message(
+                ["x.npy": T.npy("<f4", shape: [4_294_967_296, 4_294_967_296], []), "y.npy": []], .npy,
+                roles: ["file": "x.npy", "targets_file": "y.npy"])
+                == "DIR/x.npy: the shape [4294967296, 4294967296] is too large")
     }
 
     @Test func aClassOnlyInTheTestFile() {

@@ -66,6 +66,14 @@ import ZIPFoundation
         #expect(d.test.labels == [2])
     }
 
+    /// "01" and "1" are two classes, in one order in every process; a spreadsheet's byte-order mark is skipped.
+    @Test func equalIntegersSortByTheirTextAndABOMIsSkipped() throws {
+        let text = "\u{FEFF}a,y\n1,1\n2,01\n3,1\n4,01\n"
+        let d = try Self.prepare(Self.config(["t.csv": text, "v.csv": "a,y\n5,01\n"], roles: ["file": "t.csv", "test_file": "v.csv"]))
+        #expect(d.classNames == ["01", "1"])
+        #expect(d.train.labels == [1, 0, 1, 0])
+    }
+
     @Test func tsvAndChosenFeatureColumns() throws {
         let text = "a\tb\tc\ty\n1\t2\t3\tp\n4\t5\t6\tq\n"
         let c = try Self.config(["t.tsv": text, "v.tsv": "y\tc\tb\ta\nq\t9\t8\t7\n"], roles: ["file": "t.tsv", "test_file": "v.tsv"]) {

@@ -75,6 +75,23 @@ import Testing
         #expect(gc.stdout.contains("0 unreferenced objects"), "\(gc.stdout)")  // the data copy is kept
     }
 
+    @Test func withoutAStoredCopyAGoneFileIsNamed() throws {
+        let dir = try Self.files()
+        let e = try String(contentsOfFile: "\(dir)/e.yaml", encoding: .utf8)
+        try e.replacingOccurrences(of: "validation: 9 }", with: "validation: 9, store_copy: false }").write(
+            toFile: "\(dir)/e.yaml", atomically: true, encoding: .utf8)
+        let sweep = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let hash = try #require(SweepCommandTests.runs(try SweepCommandTests.summary(sweep)).keys.sorted().first)
+        let show = try CairnProcess.run(["show", hash, "--store", "\(dir)/runs"])
+        #expect(show.stdout.contains("\(dir)/data/t.csv  (no stored copy (store_copy: false))"), "\(show.stdout)")
+        try FileManager.default.removeItem(atPath: "\(dir)/data")
+        let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("data file: the original \(dir)/data/t.csv is gone, and the store keeps no copy of it"), "\(r.stderr)")
+        #expect(r.stderr.contains("store_copy was false): put the file back to run this"))
+    }
+
     @Test func aBundleWithDataReproducesWhereTheFileIsNot() throws {
         let dir = try Self.files()
         let sweep = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"])

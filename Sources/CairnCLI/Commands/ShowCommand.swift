@@ -26,6 +26,7 @@ struct ShowCommand: ParsableCommand {
         let checkpoints = try tracker.checkpoints(run: full)
         let provenance = try tracker.provenance(run: full)
         let attempts = try tracker.attempts(run: full)
+        let dataFiles = try tracker.layout.readDataManifest(row.record.datasetSHA256)?.files ?? []
         if json {
             var o: [String: JSONValue] = ["run": RunExport.json(row)]
             if case .object(let config)? = try? JSONValue.parse(Array(row.record.config.utf8)) { o["config"] = .object(config) }
@@ -38,6 +39,15 @@ struct ShowCommand: ParsableCommand {
                     ]
                 })
             o["log"] = .string(tracker.logPath(full))
+            o["data_set_sha256"] = .string(row.record.datasetSHA256)
+            o["data_files"] = .array(
+                dataFiles.map {
+                    [
+                        "role": .string($0.role), "sha256": .string($0.sha256), "bytes": .number(Double($0.bytes)),
+                        "path": .string($0.path),
+                        "stored": .bool($0.stored),
+                    ]
+                })
             if let p = provenance { o["provenance"] = p.json }
             o["attempts"] = .array(
                 attempts.map { a in
@@ -69,6 +79,13 @@ struct ShowCommand: ParsableCommand {
         lines.append("\nconfig")
         for (k, v) in row.params.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(k.padding(toLength: 24, withPad: " ", startingAt: 0)) \(Table.cell(v))")
+        }
+        lines.append("\ndata set  \(r.datasetSHA256)")
+        for f in dataFiles {
+            let copy = f.stored ? "stored copy kept" : "no stored copy (store_copy: false)"
+            lines.append(
+                "  \(f.role.padding(toLength: 18, withPad: " ", startingAt: 0)) \(f.sha256.prefix(12))  \(f.bytes) bytes  \(f.path)  (\(copy))"
+            )
         }
         lines.append("\nmetrics                    final      best   curve")
         for (k, s) in row.summaries.sorted(by: { $0.key < $1.key }) where !MetricName.isPerClass(k) {

@@ -25,34 +25,45 @@ struct CSVReader {
     let delimiter: UInt8
     var name: String { data.path }
 
-    /// The header's column names and the first data row's fields (nil: no data row).
-    func header() throws -> (names: [String], first: [String]?, dataStart: Int, firstLine: Int) {
-        guard data.bytes.count > 0 else { throw DatasetError("\(name): the file is empty") }
-        var pos = 0
-        var line = 1
-        var names: [String]?
+    /// Where the header and the data are, and the first data row's fields (nil: none).
+    struct Header {
+        var names: [String]
         var first: [String]?
-        var dataStart = 0
-        var firstLine = 0
-        while pos < data.bytes.count && first == nil {
+        /// Where the data rows begin, and the line there (blank lines may come before the first row).
+        var dataStart: Int
+        var dataLine: Int
+        /// The lines of the header and of the first data row.
+        var headerLine: Int
+        var firstLine: Int
+    }
+
+    /// The header's column names and the first data row's fields. A UTF-8 byte-order mark
+    /// (as spreadsheets write) is skipped.
+    func header() throws -> Header {
+        guard data.bytes.count > 0 else { throw DatasetError("\(name): the file is empty") }
+        let b = data.bytes
+        var pos = b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
+        var line = 1
+        var h: Header?
+        while pos < b.count && h?.first == nil {
             let rowLine = line
             let (fields, next, lines) = try row(at: pos, line: line)
             line += lines
             pos = next
             if fields.count == 1 && fields[0].isEmpty { continue }  // blank line
-            if names == nil {
-                names = fields
-                dataStart = pos
-                firstLine = line
+            if h == nil {
+                h = Header(names: fields, first: nil, dataStart: pos, dataLine: line, headerLine: rowLine, firstLine: line)
             } else {
-                first = fields
-                firstLine = rowLine
+                h!.first = fields
+                h!.firstLine = rowLine
             }
         }
-        guard let names else { throw DatasetError("\(name): the file is empty") }
+        guard let h else { throw DatasetError("\(name): the file is empty") }
         var seen: Set<String> = []
-        for n in names where !seen.insert(n).inserted { throw DatasetError("\(name):1: column \"\(n)\" appears twice in the header") }
-        return (names, first, dataStart, firstLine)
+        for n in h.names where !seen.insert(n).inserted {
+            throw DatasetError("\(name):\(h.headerLine): column \"\(n)\" appears twice in the header")
+        }
+        return h
     }
 
     /// One row's fields as strings (the slow, general path: the header and first row).

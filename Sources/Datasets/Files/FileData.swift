@@ -63,8 +63,7 @@ public enum FileData {
     /// `{"files":{"<role>":"<sha256>",…}}`. The path is not in it, so a moved file keeps its
     /// hash; every byte of content is.
     public static func datasetSHA256(_ files: [DataFile]) -> String {
-        let json: JSONValue = ["files": .object(Dictionary(uniqueKeysWithValues: files.map { ($0.role, .string($0.sha256)) }))]
-        return sha256Hex([json.canonicalBytes])
+        DataSetIdentity.sha256(files: Dictionary(uniqueKeysWithValues: files.map { ($0.role, $0.sha256) }))
     }
 
     /// Hashes every file of the configuration.
@@ -111,13 +110,34 @@ public enum FileData {
             opened.append((role, d))
             return d
         }
+        let (train, test, layout) = try loadRows(c, source: source, open: open)
+        if let test {
+            // Test rows must be shaped as the training rows (a CSV test file is, by its layout).
+            func perRow(_ values: [Float], _ r: Raw) -> Int { r.rows == 0 ? 0 : values.count / r.rows }
+            guard perRow(test.numbers, test) == perRow(train.numbers, train) else {
+                throw DatasetError(
+                    "\(test.name): \(perRow(test.numbers, test)) features per row, but the training data has \(perRow(train.numbers, train))"
+                )
+            }
+            guard perRow(test.targets, test) == perRow(train.targets, train) else {
+                throw DatasetError(
+                    "\(test.name): \(perRow(test.targets, test)) targets per row, but the training data has \(perRow(train.targets, train))"
+                )
+            }
+        }
+        return (train, test, layout, files)
+    }
+
+    static func loadRows(_ c: FileDataConfig, source: DataConfig.Source, open: (String) throws -> DataBytes?) throws -> (
+        train: Raw, test: Raw?, layout: Layout
+    ) {
         switch source {
         case .csv, .tsv:
             let delimiter: UInt8 = source == .csv ? 0x2C : 0x09
             guard let main = try open("file") else { throw DatasetError("data.file: missing") }
             let (train, layout) = try readDelimited(main, delimiter: delimiter, c, layout: nil)
             let test = try open("test_file").map { try readDelimited($0, delimiter: delimiter, c, layout: layout).raw }
-            return (train, test, layout, files)
+            return (train, test, layout)
         case .npy:
             guard let x = try open("file"), let y = try open("targets_file") else {
                 throw DatasetError("data.file and data.targets_file: missing")
@@ -133,7 +153,7 @@ public enum FileData {
                 test = try arrays(
                     x: NumPy.parse(tx.bytes, name: tx.path), y: NumPy.parse(ty.bytes, name: ty.path), xName: tx.path, yName: ty.path, c)
             }
-            return (train, test, numericLayout(train), files)
+            return (train, test, numericLayout(train))
         case .npz:
             func read(_ d: DataBytes) throws -> Raw {
                 let members = try NumPy.archive(d)
@@ -152,7 +172,7 @@ public enum FileData {
             }
             guard let main = try open("file") else { throw DatasetError("data.file: missing") }
             let train = try read(main)
-            return (train, try open("test_file").map(read), numericLayout(train), files)
+            return (train, try open("test_file").map(read), numericLayout(train))
         case .idx:
             func read(_ images: String, _ labels: String) throws -> Raw {
                 let x = try open(images)!
@@ -160,7 +180,7 @@ public enum FileData {
                 return try arrays(x: IDX.array(x.bytes, name: x.path), y: IDX.array(y.bytes, name: y.path), xName: x.path, yName: y.path, c)
             }
             let train = try read("train_images", "train_labels")
-            return (train, try read("test_images", "test_labels"), numericLayout(train), files)
+            return (train, try read("test_images", "test_labels"), numericLayout(train))
         default:
             preconditionFailure("not a file data set")
         }
@@ -183,21 +203,22 @@ public enum FileData {
             let v = x.values[i]
             throw DatasetError("\(xName): row \(i / max(x.values.count / n, 1)): the value is \(v) (NaN and infinity are refused)")
         }
+        guard x.values.count / n >= 1 else { throw DatasetError("\(xName): the rows have no features (shape \(x.shape))") }
         var raw = Raw(numbers: x.values, categorical: [], labels: [], targets: [], lines: [], name: yName, rows: n)
         switch c.task {
         case .classification:
             guard y.shape.count == 1 else {
                 throw DatasetError("\(yName): class labels must be one per row (shape (\(n),)), not \(y.shape)")
             }
-            for (i, v) in y.values.enumerated() where v != v.rounded() || !v.isFinite {
+            for (i, v) in y.values.enumerated() where v != v.rounded() || !v.isFinite || abs(v) > 9_007_199_254_740_992 {
                 throw DatasetError(
                     "\(yName): row \(i): \(v) is not a whole number, so not a class label (for numeric targets set data.task: regression)")
             }
             raw.labels = y.values.map { String(Int($0)) }
             raw.labelsAreIntegers = true
         case .regression:
-            guard y.shape.count <= 2 else {
-                throw DatasetError("\(yName): regression targets must have shape (n) or (n, k), not \(y.shape)")
+            guard y.shape.count <= 2, y.values.count / n >= 1 else {
+                throw DatasetError("\(yName): regression targets must have shape (n) or (n, k) with k ≥ 1, not \(y.shape)")
             }
             for (i, v) in y.values.enumerated() where !v.isFinite {
                 throw DatasetError("\(yName): row \(i / max(y.values.count / n, 1)): the value is \(v) (NaN and infinity are refused)")
@@ -212,13 +233,15 @@ public enum FileData {
     /// read with the training file's layout (its columns found by name).
     static func readDelimited(_ d: DataBytes, delimiter: UInt8, _ c: FileDataConfig, layout: Layout?) throws -> (raw: Raw, layout: Layout) {
         let reader = CSVReader(data: d, delimiter: delimiter)
-        let (names, first, dataStart, firstLine) = try reader.header()
-        guard let first else { throw DatasetError("\(d.path): no data rows after the header") }
+        let header = try reader.header()
+        let names = header.names
+        let firstLine = header.firstLine
+        guard let first = header.first else { throw DatasetError("\(d.path): no data rows after the header") }
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         func column(_ n: String, _ what: String) throws -> Int {
             guard let i = index[n] else {
                 let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
-                throw DatasetError("\(d.path):1: no column \"\(n)\" (\(what)); the header has \(list)")
+                throw DatasetError("\(d.path):\(header.headerLine): no column \"\(n)\" (\(what)); the header has \(list)")
             }
             return i
         }
@@ -280,7 +303,7 @@ public enum FileData {
             }
         }
         for t in targets { kinds[t] = c.task == .regression ? .number : .text }
-        var parsed = try reader.read(from: dataStart, line: firstLine, columns: kinds, names: names)
+        var parsed = try reader.read(from: header.dataStart, line: header.dataLine, columns: kinds, names: names)
         // The reader gives numbers and texts in file-column order; put them in layout order.
         let fileNumberColumns = (0..<names.count).filter { kinds[$0] == .number }
         let fileTextColumns = (0..<names.count).filter { kinds[$0] == .text }
@@ -364,7 +387,8 @@ extension FileData {
         var classIndex: [String: Int32] = [:]
         if c.task == .classification {
             let seen = Set(trainRows.map { raw.labels[$0] } + validationRows.map { raw.labels[$0] })
-            classNames = raw.labelsAreIntegers ? seen.sorted { Int($0)! < Int($1)! } : seen.sorted()
+            // Numerically when every label is an integer ("01" and "1" are two classes: the text breaks ties).
+            classNames = raw.labelsAreIntegers ? seen.sorted { (Int($0)!, $0) < (Int($1)!, $1) } : seen.sorted()
             guard classNames.count >= 2 else {
                 throw DatasetError(
                     "\(raw.name): the target \(targetName(c)) has one class, \"\(classNames.first ?? "")\": classification needs two or more"

@@ -68,7 +68,7 @@ public enum NumPy {
         if order == ">" && size > 1 {
             throw DatasetError("\(name): dtype '\(descr)' is big-endian; save it little-endian (e.g. arr.astype('<f4'))")
         }
-        let count = shape.reduce(1, *)
+        guard let count = NumericArray.elements(shape, size: size) else { throw DatasetError("\(name): the shape \(shape) is too large") }
         let dataStart = headerStart + headerLength
         let expected = count * size
         guard b.count - dataStart >= expected else {
@@ -167,6 +167,17 @@ public enum NumPy {
 
 /// An array as a file holds it: the shape and the values (as Float) in C order.
 public struct NumericArray: Sendable {
+    /// The element count of `shape`, nil when it (or its bytes at `size` each) overflows.
+    static func elements(_ shape: [Int], size: Int) -> Int? {
+        var n = 1
+        for d in shape + [size] {
+            let (m, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else { return nil }
+            n = m
+        }
+        return n / max(size, 1)
+    }
+
     public let shape: [Int]
     public let values: [Float]
     /// Whether the type was an integer or boolean one (whole numbers: class labels).

@@ -197,8 +197,8 @@ public final class Trainer {
     }
 
     /// Regression metrics over a set, without dropout: the loss (mean squared error in the
-    /// units the model is trained in) and RMSE, MAE and R² in the target's original units
-    /// (R² per output as scikit-learn's `r2_score`, averaged over outputs). Sums run over
+    /// units the model is trained in) and RMSE, MAE and R² in the target's original units,
+    /// each per output as scikit-learn computes it and averaged over outputs. Sums run over
     /// rows, then outputs, in order, in Double.
     public func evaluateRegression(_ set: LabeledSet) -> (loss: Double, rmse: Double, mae: Double, r2: Double) {
         let k = set.outputs
@@ -214,7 +214,6 @@ public final class Trainer {
         for r in 0..<n { for j in 0..<k { mean[j] += Double(set.targets[r * k + j]) } }
         for j in 0..<k { mean[j] /= Double(n) }
         var lossSum = 0.0
-        var squares = 0.0
         var absolute = 0.0
         var residual = [Double](repeating: 0, count: k)
         var total = [Double](repeating: 0, count: k)
@@ -231,7 +230,6 @@ public final class Trainer {
                         for j in 0..<k {
                             let y = Double(set.targets[(start + r) * k + j])
                             let e = (Double(out[r * k + j]) * scale[j] + shift[j]) - y
-                            squares += e * e
                             absolute += abs(e)
                             residual[j] += e * e
                             total[j] += (y - mean[j]) * (y - mean[j])
@@ -241,10 +239,14 @@ public final class Trainer {
                 }
             }
         }
+        // Per output, then averaged over outputs (scikit-learn's "uniform_average").
         var r2 = 0.0
-        for j in 0..<k { r2 += total[j] > 0 ? 1 - residual[j] / total[j] : (residual[j] == 0 ? 1 : 0) }
-        let elements = Double(n * k)
-        return (lossSum / Double(n), (squares / elements).squareRoot(), absolute / elements, r2 / Double(k))
+        var rmse = 0.0
+        for j in 0..<k {
+            r2 += total[j] > 0 ? 1 - residual[j] / total[j] : (residual[j] == 0 ? 1 : 0)
+            rmse += (residual[j] / Double(n)).squareRoot()
+        }
+        return (lossSum / Double(n), rmse / Double(k), absolute / Double(n * k), r2 / Double(k))
     }
 
     /// The full training state as safetensors bytes: the model in PyTorch's state_dict layout,
