@@ -4,13 +4,14 @@ public enum Goal: String, Sendable, CaseIterable, Codable {
     case minimize, maximize
 
     /// The goal of a metric, from its name: losses and errors (`train_loss`, `val_loss`, `rmse`,
-    /// `mae`) are minimised; everything else (accuracies, `r2`) is maximised.
+    /// `mae`, calibration error `ece`, the best-to-worst class `gap`) are minimised; everything
+    /// else (accuracies, `r2`, F1) is maximised.
     ///
     ///     Goal.of("val_loss")       // .minimize
     ///     Goal.of("test_accuracy")  // .maximize
     public static func of(_ metric: String) -> Goal {
         if metric.hasSuffix("loss") { return .minimize }
-        for error in ["rmse", "mae", "error"] where metric == error || metric.hasSuffix("_" + error) { return .minimize }
+        for error in ["rmse", "mae", "error", "ece", "gap"] where metric == error || metric.hasSuffix("_" + error) { return .minimize }
         return .maximize
     }
 
@@ -27,8 +28,21 @@ public enum MetricName {
 
     public static func classAccuracy(_ k: Int) -> String { classAccuracyPrefix + String(k) }
 
-    /// Whether `name` is one of the per-class accuracies (listed apart from the other metrics).
-    public static func isPerClass(_ name: String) -> Bool { name.hasPrefix(classAccuracyPrefix) }
+    /// Per-class figures of a split: `test_precision_class_3`, `val_f1_class_0`.
+    public static func perClass(_ split: String, _ figure: String, _ k: Int) -> String { "\(split)_\(figure)_class_\(k)" }
+
+    /// A cell of a split's confusion matrix (rows: the true class): `test_confusion_2_7`.
+    public static func confusionCell(_ split: String, truth: Int, predicted: Int) -> String { "\(split)_confusion_\(truth)_\(predicted)" }
+
+    /// A calibration bin's count, correct count or confidence sum: `test_calibration_bin_14_count`.
+    public static func calibrationBin(_ split: String, _ bin: Int, _ what: String) -> String { "\(split)_calibration_bin_\(bin)_\(what)" }
+
+    /// Whether `name` is a per-class figure, a confusion-matrix cell or a calibration bin:
+    /// detail listed apart from the other metrics (as a matrix or a table).
+    public static func isPerClass(_ name: String) -> Bool {
+        name.hasPrefix(classAccuracyPrefix) || name.contains("_class_") || name.contains("_confusion_")
+            || name.contains("_calibration_bin_")
+    }
 
     /// The metric a sweep optimises when its file names none: validation accuracy (RMSE for
     /// regression) when there is a validation split, else the test set's.

@@ -105,9 +105,22 @@ import Testing
         let r = train(0, data: data)
         let keys = try #require(r.final).values.map(\.key)
         #expect(
-            keys == [
+            Array(keys.prefix(8)) == [
                 "train_loss", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
                 "test_accuracy_class_0", "test_accuracy_class_1", "test_accuracy_class_2",
+            ])
+        // Each split's decisions: 4 figures, 3 per class, 3 × 3 confusion cells, 16 × 3 calibration bins.
+        for split in ["val", "test"] {
+            let own = keys.filter { $0.hasPrefix(split + "_") && !["loss", "accuracy"].contains($0.dropFirst(split.count + 1)) }
+                .filter { !$0.hasPrefix("test_accuracy_class_") }
+            #expect(own.count == 4 + 3 * 3 + 9 + 16 * 3, "\(split)")
+            #expect(own.prefix(4) == ["\(split)_macro_f1", "\(split)_worst_class_accuracy", "\(split)_class_accuracy_gap", "\(split)_ece"])
+            #expect(own.contains("\(split)_confusion_2_1") && own.contains("\(split)_calibration_bin_15_confidence"))
+        }
+        #expect(
+            Array(keys.suffix(8)) == [
+                "flops_forward", "flops_backward", "flops_elementwise", "flops_optimizer", "flops_evaluation", "flops_total",
+                "parameter_bytes", "optimizer_state_bytes",
             ])
         let noValidation = try tinyData(validation: 0)
         let r2 = Engine.train(model: ModelConfig(hidden: [8]), train: TrainConfig(epochs: 1), data: noValidation)

@@ -38,7 +38,8 @@ import Vocabulary
 
     @Test(arguments: [
         ("val_rmse", Goal.minimize), ("test_mae", .minimize), ("test_r2", .maximize), ("val_r2", .maximize), ("rmse", .minimize),
-        ("val_loss", .minimize), ("test_accuracy", .maximize),
+        ("val_loss", .minimize), ("test_accuracy", .maximize), ("test_ece", .minimize), ("val_class_accuracy_gap", .minimize),
+        ("test_macro_f1", .maximize), ("test_worst_class_accuracy", .maximize),
     ])
     func oneRuleDecidesTheDirection(_ name: String, _ goal: Goal) {
         #expect(Goal.of(name) == goal)

@@ -88,13 +88,15 @@ struct ShowCommand: ParsableCommand {
             )
         }
         lines.append("\nmetrics                    final      best   curve")
-        for (k, s) in row.summaries.sorted(by: { $0.key < $1.key }) where !MetricName.isPerClass(k) {
+        for (k, s) in row.summaries.sorted(by: { $0.key < $1.key }) where !MetricName.isPerClass(k) && !CostAndDecisions.isCost(k) {
             let points = (history[k] ?? []).filter { $0.scope == .epoch }.compactMap(\.value)
             // Machine metrics (seconds, samples/s, memory) have no "best".
             let f = s.final.map { String(format: abs($0) >= 1e5 ? "%9.3g" : "%9.4f", $0) } ?? "        -"
             let b = s.kind == .model ? s.best.map { String(format: "%9.4f", $0) } ?? "        -" : "        -"
             lines.append("  \(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(f) \(b)   \(Sparkline.render(points))")
         }
+        lines += CostAndDecisions.decisions(row.summaries) { CostAndDecisions.classNames(tracker, checkpoints: checkpoints, classes: $0) }
+        lines += CostAndDecisions.cost(row.summaries)
         lines.append("\ncheckpoints")
         for c in checkpoints {
             lines.append(

@@ -5,7 +5,8 @@ public struct ModelMetrics: Sendable, Equatable {
     public let epoch: Int
     public let step: Int
     /// In a fixed order: train_loss, [val_loss, val_accuracy,] test_loss, test_accuracy,
-    /// test_accuracy_class_<k>…
+    /// test_accuracy_class_<k>…, each split's classification report (`ClassificationReport`),
+    /// then the compute counts (`ComputeCount`).
     public let values: [Metric]
 
     public struct Metric: Sendable, Equatable {
@@ -23,11 +24,27 @@ public struct MachineMetrics: Sendable, Equatable {
     public let epochSeconds: Double
     public let samplesPerSecond: Double
     public let peakRSSBytes: Int
+    /// The process's CPU time so far.
+    public var cpuUserSeconds = 0.0
+    public var cpuSystemSeconds = 0.0
+    /// The run's energy so far (see `EnergyMeter`): measured from RAPL, or estimated.
+    public var energyJoules = 0.0
+    public var energyMeasured = false
+    public var co2eGrams = 0.0
+    /// gCO₂e per kWh the CO₂e figure used.
+    public var carbonIntensity = 0.0
+    /// Joules per GFLOP of the run's counted arithmetic so far.
+    public var joulesPerGFLOP = 0.0
 
     public var values: [ModelMetrics.Metric] {
         [
             .init(key: "epoch_seconds", value: epochSeconds), .init(key: "samples_per_second", value: samplesPerSecond),
-            .init(key: "peak_rss_bytes", value: Double(peakRSSBytes)),
+            .init(key: "peak_rss_bytes", value: Double(peakRSSBytes)), .init(key: "cpu_user_seconds", value: cpuUserSeconds),
+            .init(key: "cpu_system_seconds", value: cpuSystemSeconds),
+            .init(key: energyMeasured ? "energy_joules" : "energy_joules_estimate", value: energyJoules),
+            .init(key: energyMeasured ? "co2e_grams" : "co2e_grams_estimate", value: co2eGrams),
+            .init(key: "carbon_intensity", value: carbonIntensity),
+            .init(key: energyMeasured ? "energy_joules_per_gflop" : "energy_joules_per_gflop_estimate", value: joulesPerGFLOP),
         ]
     }
 }

@@ -67,6 +67,10 @@ public final class Trainer {
         var labels = [Int32](repeating: 0, count: regression ? 0 : config.batchSize)
         var targets = [Float](repeating: 0, count: regression ? config.batchSize * k : 0)
         let clock = ContinuousClock()
+        let compute = epochCompute
+        var meter = EnergyMeter()
+        let cpu = EnergyMeter.processCPU()
+        meter.sample(processCPUSeconds: cpu.user + cpu.system)
         while epoch < config.epochs {
             let e = epoch
             let started = clock.now
@@ -123,18 +127,40 @@ public final class Trainer {
                     ]
                 }
             } else {
+                var reports: [(String, ClassificationReport)] = []
                 if let validation = data.validation {
                     let r = evaluate(validation)
                     values += [.init(key: "val_loss", value: r.loss), .init(key: "val_accuracy", value: r.accuracy)]
+                    reports.append(("val", r.report))
                 }
                 let t = evaluate(data.test)
                 values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
                 values += t.perClass.enumerated().map { .init(key: MetricName.classAccuracy($0.offset), value: $0.element) }
+                reports.append(("test", t.report))
+                for (split, report) in reports { values += report.metrics(split) }
             }
+            // What the epoch computed, counted from the shapes (see ComputeCount).
+            let c = compute
+            values += [
+                .init(key: "flops_forward", value: Double(c.forward)), .init(key: "flops_backward", value: Double(c.backward)),
+                .init(key: "flops_elementwise", value: Double(c.elementwise)), .init(key: "flops_optimizer", value: Double(c.optimizer)),
+                .init(key: "flops_evaluation", value: Double(c.evaluation)), .init(key: "flops_total", value: Double(c.total * epoch)),
+                .init(key: "parameter_bytes", value: Double(model.parameterCount * 4)),
+                .init(key: "optimizer_state_bytes", value: Double(model.parameterCount * 4 * optimizer.slotNames.count)),
+            ]
             let metrics = ModelMetrics(epoch: epoch, step: optimizer.step, values: values)
-            let m = MachineMetrics(
+            var m = MachineMetrics(
                 epoch: epoch, step: optimizer.step, epochSeconds: Double((clock.now - started) / .seconds(1)),
                 samplesPerSecond: Double(n) / trainSeconds, peakRSSBytes: Trainer.peakRSS())
+            let cpu = EnergyMeter.processCPU()
+            meter.sample(processCPUSeconds: cpu.user + cpu.system)
+            m.cpuUserSeconds = cpu.user
+            m.cpuSystemSeconds = cpu.system
+            m.energyJoules = meter.joules
+            m.energyMeasured = meter.measured
+            m.co2eGrams = meter.co2eGrams
+            m.carbonIntensity = meter.carbonIntensity
+            m.joulesPerGFLOP = meter.joules / (Double(compute.total * epoch) / 1e9)
             epochs.append(metrics)
             machine.append(m)
             onEvent(.epochEnd(metrics, m))
@@ -164,13 +190,15 @@ public final class Trainer {
         return Goal.of(checkpointConfig.best).prefers(v, over: best)
     }
 
-    /// Mean loss, accuracy and per-class accuracy over a set, without dropout.
-    public func evaluate(_ set: LabeledSet) -> (loss: Double, accuracy: Double, perClass: [Double]) {
+    /// Mean loss, accuracy and per-class accuracy over a set, without dropout, and the report
+    /// of its decisions (confusion matrix, calibration of the top-label confidence).
+    public func evaluate(_ set: LabeledSet) -> (loss: Double, accuracy: Double, perClass: [Double], report: ClassificationReport) {
         let classes = data.classes
         let dim = set.dimension
         var lossSum = 0.0
         var correct = [Int](repeating: 0, count: classes)
         var total = [Int](repeating: 0, count: classes)
+        var report = ClassificationReport(classes: classes)
         var start = 0
         set.features.withUnsafeBufferPointer { f in
             set.labels.withUnsafeBufferPointer { l in
@@ -187,13 +215,17 @@ public final class Trainer {
                         let label = Int(l[start + r])
                         total[label] += 1
                         if best == label { correct[label] += 1 }
+                        // The top label's softmax probability: 1 / Σ exp(logit − the top logit), in class order.
+                        var sum: Float = 0
+                        for j in 0..<classes { sum += DMath.expf(logits[r * classes + j] - logits[r * classes + best]) }
+                        report.add(truth: label, predicted: best, confidence: 1 / sum)
                     }
                     start += b
                 }
             }
         }
         let perClass = (0..<classes).map { total[$0] == 0 ? 0 : Double(correct[$0]) / Double(total[$0]) }
-        return (lossSum / Double(set.count), Double(correct.reduce(0, +)) / Double(set.count), perClass)
+        return (lossSum / Double(set.count), Double(correct.reduce(0, +)) / Double(set.count), perClass, report)
     }
 
     /// Regression metrics over a set, without dropout: the loss (mean squared error in the

@@ -11,10 +11,11 @@ public enum ModelHistory {
     }
 
     /// Compares two histories point by point, in key then step order; equal means the same
-    /// step, scope and bit pattern.
+    /// step, scope and bit pattern. Every metric of `a` (the original) must be in `b`; a metric
+    /// only `b` has — one a later Cairn records, such as the compute counts — is not compared.
     public static func firstDifference(_ a: [String: [MetricPoint]], _ b: [String: [MetricPoint]]) -> Comparison {
         var compared = 0
-        for key in Set(a.keys).union(b.keys).sorted() {
+        for key in a.keys.sorted() {
             let pa = a[key] ?? []
             let pb = b[key] ?? []
             for i in 0..<max(pa.count, pb.count) {

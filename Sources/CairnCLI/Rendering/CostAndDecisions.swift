@@ -1,0 +1,86 @@
+import Determinism
+import Engine
+import Foundation
+import Tracker
+import Vocabulary
+
+/// `cairn show`'s sections on what a run decided (its confusion matrix, worst class,
+/// calibration) and what it cost (counted arithmetic, CPU time, energy, CO₂e).
+enum CostAndDecisions {
+    /// Metrics shown in the cost section rather than the metric list.
+    static func isCost(_ key: String) -> Bool {
+        key.hasPrefix("flops_") || key.hasPrefix("cpu_") || key.hasPrefix("energy_") || key.hasPrefix("co2e_")
+            || ["parameter_bytes", "optimizer_state_bytes", "carbon_intensity"].contains(key)
+    }
+
+    /// The class names a run's checkpoint records (own data), else the indices.
+    static func classNames(_ tracker: Tracker, checkpoints: [CheckpointRecord], classes: Int) -> [String] {
+        if let c = checkpoints.last, let bytes = try? tracker.objects.get(c.object), let file = try? SafeTensors.decode(bytes),
+            let text = file.metadata["classes"], case .array(let names)? = try? JSONValue.parse(Array(text.utf8)),
+            names.count == classes
+        {
+            return names.compactMap(\.stringValue)
+        }
+        return (0..<classes).map(String.init)
+    }
+
+    static func decisions(_ summaries: [String: SummaryRecord], names: (Int) -> [String]) -> [String] {
+        var lines: [String] = []
+        for split in ["test", "val"] {
+            var classes = 0
+            while summaries[MetricName.confusionCell(split, truth: classes, predicted: classes)] != nil { classes += 1 }
+            guard classes > 0 else { continue }
+            let label = names(classes)
+            let width = max(6, (label.map(\.count).max() ?? 1) + 1)
+            func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+            lines.append("\ndecisions on \(split == "test" ? "the test set" : "the validation set") (final epoch; rows: true class)")
+            lines.append("  " + pad("") + label.map(pad).joined())
+            for t in 0..<classes {
+                let row = (0..<classes).map { p in
+                    summaries[MetricName.confusionCell(split, truth: t, predicted: p)]?.final.map { String(Int($0)) } ?? "-"
+                }
+                lines.append("  " + pad(label[t]) + row.map(pad).joined())
+            }
+            let recall = (0..<classes).map { summaries[MetricName.perClass(split, "recall", $0)]?.final ?? 0 }
+            if let worst = recall.indices.min(by: { recall[$0] < recall[$1] }) {
+                let f = { (k: String) in summaries["\(split)_\(k)"]?.final.map { String(format: "%.4f", $0) } ?? "-" }
+                lines.append(
+                    "  worst class \(label[worst]) (accuracy \(String(format: "%.4f", recall[worst]))), gap to the best \(f("class_accuracy_gap")), macro-F1 \(f("macro_f1")), calibration error \(f("ece"))"
+                )
+            }
+        }
+        return lines
+    }
+
+    static func cost(_ summaries: [String: SummaryRecord]) -> [String] {
+        func v(_ k: String) -> Double? { summaries[k]?.final }
+        guard let total = v("flops_total") else { return [] }
+        var lines = ["\ncost"]
+        let parts = ["forward", "backward", "elementwise", "optimizer", "evaluation"].compactMap { k in
+            v("flops_" + k).map { "\(k) \(gflop($0))" }
+        }
+        lines.append("  compute   \(gflop(total)) GFLOP in all, counted from the shapes; per epoch: \(parts.joined(separator: ", "))")
+        if let p = v("parameter_bytes"), let o = v("optimizer_state_bytes") {
+            lines.append("  memory    parameters \(bytes(p)), optimizer state \(bytes(o))")
+        }
+        if let u = v("cpu_user_seconds"), let s = v("cpu_system_seconds") {
+            lines.append(String(format: "  cpu       %.2f s user, %.2f s system (the run's process)", u, s))
+        }
+        let measured = v("energy_joules") != nil
+        if let j = v("energy_joules") ?? v("energy_joules_estimate") {
+            let how =
+                measured ? "measured (RAPL, by the run's share of CPU time)" : "estimated from CPU time (CAIRN_CPU_WATTS per busy core)"
+            let co2 = v("co2e_grams") ?? v("co2e_grams_estimate") ?? 0
+            let perGFLOP = v("energy_joules_per_gflop") ?? v("energy_joules_per_gflop_estimate") ?? 0
+            lines.append(String(format: "  energy    %.1f J, %@; %.3f J/GFLOP", j, how, perGFLOP))
+            lines.append(
+                String(
+                    format: "  CO₂e      %.4f g at %.0f gCO₂e/kWh (CAIRN_CARBON_INTENSITY; default: the world average)", co2,
+                    v("carbon_intensity") ?? 0))
+        }
+        return lines
+    }
+
+    static func gflop(_ x: Double) -> String { String(format: "%.4g", x / 1e9) }
+    static func bytes(_ x: Double) -> String { x >= 1e6 ? String(format: "%.1f MB", x / 1e6) : String(format: "%.1f kB", x / 1e3) }
+}

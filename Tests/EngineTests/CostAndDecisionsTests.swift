@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import Engine
+
+/// The classification report against scikit-learn and torchmetrics, and the energy meter on
+/// fixture counter files.
+@Suite struct CostAndDecisionsTests {
+    struct SklearnFixture: Decodable {
+        let y_true: [Int]
+        let y_pred: [Int]
+        let confusion: [[Int]]
+        let precision: [Double]
+        let recall: [Double]
+        let f1: [Double]
+        let macro_f1: Double
+    }
+
+    /// Predictions and scikit-learn's figures for them (Fixtures/sklearn-classification-report.json,
+    /// made by scikit-learn; class 3 is never predicted, so its precision is 0 by zero_division).
+    @Test func matchesScikitLearn() throws {
+        let url = try #require(
+            Bundle.module.url(forResource: "sklearn-classification-report", withExtension: "json", subdirectory: "Fixtures"))
+        let f = try JSONDecoder().decode(SklearnFixture.self, from: Data(contentsOf: url))
+        var r = ClassificationReport(classes: 4)
+        for (t, p) in zip(f.y_true, f.y_pred) { r.add(truth: t, predicted: p, confidence: 0.5) }
+        #expect(r.confusion == f.confusion.flatMap { $0 })
+        for k in 0..<4 {
+            #expect(abs(r.precision(k) - f.precision[k]) < 1e-12)
+            #expect(abs(r.recall(k) - f.recall[k]) < 1e-12)
+            #expect(abs(r.f1(k) - f.f1[k]) < 1e-12)
+        }
+        #expect(abs(r.macroF1 - f.macro_f1) < 1e-12)
+        #expect(r.worstClassAccuracy == f.recall.min()! && abs(r.classAccuracyGap - (f.recall.max()! - f.recall.min()!)) < 1e-12)
+    }
+
+    /// torchmetrics' documented example of MulticlassCalibrationError (L1) gives 0.2 with 3 bins;
+    /// with Cairn's 15 bins the confidences 0.55, 0.55, 0.60 and 0.90 fall in bins 8, 8, 9 and 13.
+    @Test func expectedCalibrationError() {
+        let rows: [(truth: Int, predicted: Int, confidence: Float)] = [(0, 2, 0.55), (1, 0, 0.55), (2, 2, 0.60), (0, 0, 0.90)]
+        var r = ClassificationReport(classes: 3)
+        for row in rows { r.add(truth: row.truth, predicted: row.predicted, confidence: row.confidence) }
+        #expect(r.binCount[8] == 2 && r.binCount[9] == 1 && r.binCount[13] == 1)
+        // |0 − 1.10| + |1 − 0.60| + |1 − 0.90|, over 4 rows
+        let expected = (abs(0 - (Double(Float(0.55)) * 2)) + abs(1 - Double(Float(0.60))) + abs(1 - Double(Float(0.90)))) / 4
+        #expect(abs(r.expectedCalibrationError - expected) < 1e-12)
+        // A confidence of exactly 1 has a bin of its own.
+        r.add(truth: 1, predicted: 1, confidence: 1)
+        #expect(r.binCount[15] == 1)
+    }
+
+    static func fixture(energy: [UInt64], range: UInt64, stat: String) throws -> (root: String, stat: String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-rapl-\(UUID().uuidString)").path
+        for (i, e) in energy.enumerated() {
+            let dir = "\(root)/intel-rapl:\(i)"
+            try FileManager.default.createDirectory(atPath: dir + "/intel-rapl:\(i):0", withIntermediateDirectories: true)
+            try "\(e)\n".write(toFile: "\(dir)/energy_uj", atomically: true, encoding: .utf8)
+            try "\(range)\n".write(toFile: "\(dir)/max_energy_range_uj", atomically: true, encoding: .utf8)
+        }
+        try stat.write(toFile: "\(root)/stat", atomically: true, encoding: .utf8)
+        return (root, "\(root)/stat")
+    }
+
+    /// Two packages, one of which wraps; the run had half the machine's busy CPU time.
+    @Test func raplCountersAcrossAWrapAttributedByCPUShare() throws {
+        let (root, stat) = try Self.fixture(
+            energy: [1_000_000, 262_000_000], range: 262_143_328_850, stat: "cpu  100 0 100 5000 0 0 0 0 0 0\n")
+        var m = EnergyMeter(powercap: root, procStat: stat, environment: [:])
+        #expect(m.measured && m.counters.count == 2)  // the subdomain intel-rapl:N:0 is not counted twice
+        m.sample(processCPUSeconds: 1)
+        try "3000000\n".write(toFile: "\(root)/intel-rapl:0/energy_uj", atomically: true, encoding: .utf8)  // +2 J
+        try "1000000\n".write(toFile: "\(root)/intel-rapl:1/energy_uj", atomically: true, encoding: .utf8)  // wrapped
+        try "cpu  300 0 100 5200 0 0 0 0 0 0\n".write(toFile: stat, atomically: true, encoding: .utf8)  // 2 busy seconds more
+        m.sample(processCPUSeconds: 2)  // 1 of them the run's
+        let wrapped = Double(262_143_328_850 - 262_000_000 + 1_000_000)
+        #expect(abs(m.joules - (2_000_000 + wrapped) / 1e6 * 0.5) < 1e-9)
+        #expect(EnergyMeter.delta(10, 4, maxRange: 20) == 14)
+    }
+
+    @Test func withoutCountersTheEstimateIsUsedAndConfigurable() {
+        var m = EnergyMeter(
+            powercap: "/nonexistent", procStat: "/proc/stat", environment: ["CAIRN_CPU_WATTS": "15", "CAIRN_CARBON_INTENSITY": "100"])
+        #expect(!m.measured)
+        m.sample(processCPUSeconds: 4)
+        #expect(m.joules == 60 && abs(m.co2eGrams - 60 / 3.6e6 * 100) < 1e-15)
+        var metrics = MachineMetrics(epoch: 1, step: 1, epochSeconds: 1, samplesPerSecond: 1, peakRSSBytes: 1)
+        metrics.energyJoules = m.joules
+        #expect(metrics.values.contains { $0.key == "energy_joules_estimate" } && !metrics.values.contains { $0.key == "energy_joules" })
+    }
+}
