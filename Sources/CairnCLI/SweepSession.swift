@@ -60,15 +60,19 @@ struct SweepSession {
         let varying = plan.varyingKeys
         // Runs that took more than one attempt say so, with the epoch each attempt started from.
         let retried = try tracker.attempts(runs: rows.map(\.record.hash)).filter { $0.value.count > 1 }
-        let header = ["run", "status"] + varying + [metric, "best"] + (retried.isEmpty ? [] : ["attempts"])
+        let cost = SweepCost(rows)
+        let header =
+            ["run", "status"] + varying + [metric, "best"] + (cost.shown ? ["GFLOP", cost.energyHeader] : [])
+            + (retried.isEmpty ? [] : ["attempts"])
         let table = sorted.map { r in
             [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }
                 + [
                     r.summaries[metric]?.final.map { Table.decimal($0) } ?? "-",
                     r.summaries[metric]?.best(goal).map { Table.decimal($0) } ?? "-",
-                ] + (retried.isEmpty ? [] : [retried[r.record.hash].map(AttemptText.short) ?? "1"])
+                ] + (cost.shown ? cost.cells(r) : []) + (retried.isEmpty ? [] : [retried[r.record.hash].map(AttemptText.short) ?? "1"])
         }
         Terminal.line("\n" + Table.render(header: header, rows: table))
+        if cost.shown { Terminal.line(cost.summary) }
         if let best = sorted.first, let value = best.summaries[metric]?.final {
             // What a person does next, with short prefixes (any unique prefix names a run).
             let store = options.store.directory.map { " --store \($0)" } ?? ""
@@ -103,7 +107,47 @@ struct SweepSession {
                 "cached": .number(Double(prep.cached.count)),
                 "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
                 "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)),
-                "finished_elsewhere": .number(Double(outcome.finishedElsewhere)), "runs": .array(runs),
+                "finished_elsewhere": .number(Double(outcome.finishedElsewhere)), "runs": .array(runs), "cost": cost.json,
             ]).canonical)
+    }
+}
+
+/// What a sweep's runs cost, per run and in all: counted GFLOPs, energy (measured or
+/// estimated, and labelled so) and CO₂e.
+struct SweepCost {
+    let rows: [RunRow]
+    let measured: Bool
+    var shown: Bool { rows.contains { $0.summaries["flops_total"] != nil } }
+
+    init(_ rows: [RunRow]) {
+        self.rows = rows
+        measured = rows.contains { $0.summaries["energy_joules"] != nil }
+    }
+
+    func value(_ r: RunRow, _ key: String) -> Double? { r.summaries[key]?.final ?? r.summaries[key + "_estimate"]?.final }
+    var energyHeader: String { measured ? "energy J" : "energy J (est.)" }
+    func cells(_ r: RunRow) -> [String] {
+        [
+            value(r, "flops_total").map { String(format: "%.4g", $0 / 1e9) } ?? "-",
+            value(r, "energy_joules").map { String(format: "%.1f", $0) } ?? "-",
+        ]
+    }
+    var totals: (gflop: Double, joules: Double, grams: Double) {
+        rows.reduce((0, 0, 0)) {
+            ($0.0 + (value($1, "flops_total") ?? 0) / 1e9, $0.1 + (value($1, "energy_joules") ?? 0), $0.2 + (value($1, "co2e_grams") ?? 0))
+        }
+    }
+    var summary: String {
+        let t = totals
+        return String(
+            format: "cost: %.4g GFLOP counted, %.1f J %@, %.4f g CO₂e", t.gflop, t.joules,
+            measured ? "measured (RAPL)" : "estimated from CPU time", t.grams)
+    }
+    var json: JSONValue {
+        let t = totals
+        return [
+            "gflop": .number(t.gflop), "energy_joules": .number(t.joules), "energy_measured": .bool(measured),
+            "co2e_grams": .number(t.grams),
+        ]
     }
 }

@@ -10,6 +10,8 @@ public struct LabeledSet: Sendable {
     public let dimension: Int
     /// Regression: values to predict per row; 0 for classification.
     public let outputs: Int
+    /// A group index per row (the data set's `group` column), or empty.
+    public var groups: [Int32] = []
 
     public var count: Int { outputs == 0 ? labels.count : targets.count / outputs }
 
@@ -43,6 +45,7 @@ public struct LabeledSet: Sendable {
             }
         }
         features.removeLast(features.count - kept.count * d)
+        if !groups.isEmpty { groups = kept.map { groups[$0] } }
         if outputs == 0 {
             labels = kept.map { labels[$0] }
         } else {
@@ -63,9 +66,14 @@ public struct LabeledSet: Sendable {
             }
             count = indices.count * d
         }
-        if outputs == 0 { return LabeledSet(features: f, labels: indices.map { labels[$0] }, dimension: d) }
-        let k = outputs
-        return LabeledSet(features: f, targets: indices.flatMap { targets[($0 * k)..<($0 * k + k)] }, outputs: k, dimension: d)
+        var out =
+            outputs == 0
+            ? LabeledSet(features: f, labels: indices.map { labels[$0] }, dimension: d)
+            : LabeledSet(
+                features: f, targets: indices.flatMap { targets[($0 * outputs)..<($0 * outputs + outputs)] }, outputs: outputs, dimension: d
+            )
+        if !groups.isEmpty { out.groups = indices.map { groups[$0] } }
+        return out
     }
 }
 
@@ -94,6 +102,8 @@ public struct PreparedData: Sendable {
     /// metrics are reported in the original units. Empty: no scaling.
     public var targetShift: [Double] = []
     public var targetScale: [Double] = []
+    /// The groups of `data.group`, in index order (empty: none).
+    public var groupNames: [String] = []
     /// A file data set's files, as read (empty for the built-in sets).
     public var files: [DataFile] = []
 

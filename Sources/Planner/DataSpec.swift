@@ -10,7 +10,7 @@ extension DataConfig {
     static let builtInKeys = ["dataset", "validation", "split_seed", "synthetic"]
     static let fileKeys = [
         "file", "test_file", "targets_file", "test_targets_file", "dir", "task", "target", "features", "categorical",
-        "features_array", "targets_array", "test_fraction", "test_seed", "preprocess", "target_preprocess", "store_copy",
+        "features_array", "targets_array", "test_fraction", "test_seed", "preprocess", "target_preprocess", "store_copy", "group",
     ]
     /// Which roles (path keys) each file format takes; the first is required.
     static func pathKeys(_ source: Source) -> [String] {
@@ -55,7 +55,7 @@ extension DataConfig {
     static func applicableFileKeys(_ data: DataConfig) -> [String] {
         let f = data.file
         var keys = pathKeys(data.dataset) + ["task", "preprocess", "store_copy"]
-        if [.csv, .tsv].contains(data.dataset) { keys += ["target", "features", "categorical"] }
+        if [.csv, .tsv].contains(data.dataset) { keys += ["target", "features", "categorical", "group"] }
         if data.dataset == .npz { keys += ["features_array", "targets_array"] }
         if !f.testFromFile { keys += ["test_fraction", "test_seed"] }
         if f.task == .regression { keys.append("target_preprocess") }
@@ -77,6 +77,7 @@ extension DataConfig {
             }
             if d.has("features") { f.features = d.stringList("features", default: []) }
             f.categorical = d.stringList("categorical", default: [])
+            if d.has("group") { f.group = d.string("group", default: "") }
         }
         if source == .npz {
             f.featuresArray = d.string("features_array", default: "x")
@@ -149,6 +150,7 @@ extension DataConfig {
                 data["target"] = .array(f.target.map { .string($0) })
                 data["categorical"] = .array(f.categorical.map { .string($0) })
                 if let features = f.features { data["features"] = .array(features.map { .string($0) }) }
+                if let group = f.group { data["group"] = .string(group) }
             }
             if dataset == .npz {
                 data["features_array"] = .string(f.featuresArray)

@@ -4,14 +4,17 @@ public enum Goal: String, Sendable, CaseIterable, Codable {
     case minimize, maximize
 
     /// The goal of a metric, from its name: losses and errors (`train_loss`, `val_loss`, `rmse`,
-    /// `mae`, calibration error `ece`, the best-to-worst class `gap`) are minimised; everything
+    /// `mae`, calibration error `ece`, the best-to-worst class `gap`, between-group `difference`s)
+    /// are minimised; everything
     /// else (accuracies, `r2`, F1) is maximised.
     ///
     ///     Goal.of("val_loss")       // .minimize
     ///     Goal.of("test_accuracy")  // .maximize
     public static func of(_ metric: String) -> Goal {
         if metric.hasSuffix("loss") { return .minimize }
-        for error in ["rmse", "mae", "error", "ece", "gap"] where metric == error || metric.hasSuffix("_" + error) { return .minimize }
+        for error in ["rmse", "mae", "error", "ece", "gap", "difference"] where metric == error || metric.hasSuffix("_" + error) {
+            return .minimize
+        }
         return .maximize
     }
 
@@ -37,11 +40,19 @@ public enum MetricName {
     /// A calibration bin's count, correct count or confidence sum: `test_calibration_bin_14_count`.
     public static func calibrationBin(_ split: String, _ bin: Int, _ what: String) -> String { "\(split)_calibration_bin_\(bin)_\(what)" }
 
-    /// Whether `name` is a per-class figure, a confusion-matrix cell or a calibration bin:
-    /// detail listed apart from the other metrics (as a matrix or a table).
+    /// A group's figure (`data.group`): `test_group_1_accuracy`.
+    public static func perGroup(_ split: String, _ group: Int, _ figure: String) -> String { "\(split)_group_\(group)_\(figure)" }
+
+    /// Whether `name` is a per-class or per-group figure, a confusion-matrix cell or a
+    /// calibration bin: detail listed apart from the other metrics (as a matrix or a table).
     public static func isPerClass(_ name: String) -> Bool {
-        name.hasPrefix(classAccuracyPrefix) || name.contains("_class_") || name.contains("_confusion_")
+        if name.hasPrefix(classAccuracyPrefix) || name.contains("_class_") || name.contains("_confusion_")
             || name.contains("_calibration_bin_")
+        {
+            return true
+        }
+        let parts = name.split(separator: "_")
+        return zip(parts, parts.dropFirst()).contains { $0 == "group" && $1.allSatisfy(\.isNumber) }
     }
 
     /// The metric a sweep optimises when its file names none: validation accuracy (RMSE for

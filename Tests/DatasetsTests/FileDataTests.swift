@@ -74,6 +74,21 @@ import ZIPFoundation
         #expect(d.train.labels == [1, 0, 1, 0])
     }
 
+    /// A group column is read for measuring, not training: out of the features, its groups sorted over both files.
+    @Test func aGroupColumnIsNotAFeature() throws {
+        let train = "x,sex,y\n1,f,a\n2,m,b\n3,f,a\n4,m,b\n"
+        let c = try Self.config(["t.csv": train, "v.csv": "x,sex,y\n5,x,a\n6,f,b\n"], roles: ["file": "t.csv", "test_file": "v.csv"]) {
+            $0.group = "sex"
+        }
+        let d = try Self.prepare(c, validation: 1)
+        #expect(d.train.dimension == 1 && d.groupNames == ["f", "m", "x"])
+        #expect(d.train.groups.count == 3 && d.validation?.groups.count == 1)
+        #expect(d.test.groups == [2, 0])
+        var both = c
+        both.features = ["x", "sex"]
+        #expect(throws: DatasetError("data.group: \"sex\" is a feature; the group column is neither")) { try Self.prepare(both) }
+    }
+
     @Test func tsvAndChosenFeatureColumns() throws {
         let text = "a\tb\tc\ty\n1\t2\t3\tp\n4\t5\t6\tq\n"
         let c = try Self.config(["t.tsv": text, "v.tsv": "y\tc\tb\ta\nq\t9\t8\t7\n"], roles: ["file": "t.tsv", "test_file": "v.tsv"]) {

@@ -88,3 +88,40 @@ import Testing
         #expect(metrics.values.contains { $0.key == "energy_joules_estimate" } && !metrics.values.contains { $0.key == "energy_joules" })
     }
 }
+
+/// Group fairness against Fairlearn's MetricFrame on the 18-sample example of its user guide
+/// (Fixtures/fairlearn-metricframe.json, computed by Fairlearn).
+@Suite struct GroupReportTests {
+    struct Fixture: Decodable {
+        let y_true: [Int]
+        let y_pred: [Int]
+        let groups: [String]
+        let overall: [String: Double]
+        let by_group: [String: [String: Double]]
+        let difference_between_groups: [String: Double]
+        let ratio_between_groups: [String: Double]
+        let difference_to_overall: [String: Double]
+        let ratio_to_overall: [String: Double]
+    }
+
+    @Test func matchesFairlearn() throws {
+        let url = try #require(Bundle.module.url(forResource: "fairlearn-metricframe", withExtension: "json", subdirectory: "Fixtures"))
+        let f = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        let names = Array(Set(f.groups)).sorted()
+        var r = GroupReport(groups: names.count, classes: 2)
+        for (g, (t, p)) in zip(f.groups, zip(f.y_true, f.y_pred)) { r.add(group: names.firstIndex(of: g)!, truth: t, predicted: p) }
+        let figures = r.figures
+        #expect(figures.map(\.name) == ["accuracy", "true_positive_rate", "false_positive_rate", "selection_rate"])
+        for (name, byGroup, overall) in figures {
+            #expect(abs(overall - f.overall[name]!) < 1e-12, "\(name)")
+            for (i, g) in names.enumerated() { #expect(abs(byGroup[i] - f.by_group[name]![g]!) < 1e-12, "\(name) \(g)") }
+            let a = GroupReport.aggregates(byGroup, overall: overall)
+            #expect(abs(a.difference - f.difference_between_groups[name]!) < 1e-12, "\(name)")
+            #expect(abs(a.ratio - f.ratio_between_groups[name]!) < 1e-12, "\(name)")
+            #expect(abs(a.toOverall - f.difference_to_overall[name]!) < 1e-12, "\(name)")
+            #expect(abs(a.ratioToOverall - f.ratio_to_overall[name]!) < 1e-12, "\(name)")
+        }
+        let keys = r.metrics("test").map(\.key)
+        #expect(keys.contains("test_accuracy_group_difference") && keys.contains("test_group_2_selection_rate"))
+    }
+}

@@ -41,7 +41,10 @@ struct CompareCommand: ParsableCommand {
         let rows = try tracker.runs(sweep.map { RunQuery(sweep: $0) } ?? RunQuery(hashes: try runs.map { try tracker.resolve($0) }))
         let metrics =
             metric.isEmpty
-            ? ["val_accuracy", "val_rmse", "val_r2", "val_loss", "test_accuracy", "test_rmse", "test_r2", "test_loss"].filter { m in
+            ? [
+                "val_accuracy", "val_rmse", "val_r2", "val_loss", "test_accuracy", "test_rmse", "test_r2", "test_loss",
+                "test_worst_class_accuracy", "flops_total", "energy_joules", "energy_joules_estimate", "co2e_grams", "co2e_grams_estimate",
+            ].filter { m in
                 rows.contains { $0.summaries[m] != nil }
             } : metric
         if aggregate != nil {

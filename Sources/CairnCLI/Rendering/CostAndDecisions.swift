@@ -24,7 +24,39 @@ enum CostAndDecisions {
         return (0..<classes).map(String.init)
     }
 
-    static func decisions(_ summaries: [String: SummaryRecord], names: (Int) -> [String]) -> [String] {
+    /// The group names a run's checkpoint records (`data.group`), else the indices.
+    static func groupNames(_ tracker: Tracker, checkpoints: [CheckpointRecord], count: Int) -> [String] {
+        if let c = checkpoints.last, let bytes = try? tracker.objects.get(c.object), let file = try? SafeTensors.decode(bytes),
+            let text = file.metadata["groups"], case .array(let names)? = try? JSONValue.parse(Array(text.utf8)), names.count == count
+        {
+            return names.compactMap(\.stringValue)
+        }
+        return (0..<count).map(String.init)
+    }
+
+    /// Per group and between groups, for each figure a data set's `group` column gives.
+    static func groups(_ summaries: [String: SummaryRecord], split: String, names: (Int) -> [String]) -> [String] {
+        var count = 0
+        while summaries[MetricName.perGroup(split, count, "accuracy")] != nil { count += 1 }
+        guard count > 0 else { return [] }
+        let label = names(count)
+        var lines = ["  by group (data.group)"]
+        for figure in ["accuracy", "true_positive_rate", "false_positive_rate", "selection_rate"] {
+            guard let d = summaries["\(split)_\(figure)_group_difference"]?.final else { continue }
+            let each = (0..<count).map { g in
+                "\(label[g]) \(summaries[MetricName.perGroup(split, g, figure)]?.final.map { String(format: "%.4f", $0) } ?? "-")"
+            }
+            let ratio = summaries["\(split)_\(figure)_group_ratio"]?.final ?? 0
+            lines.append(
+                "    \(figure.replacingOccurrences(of: "_", with: " ")): \(each.joined(separator: ", ")); difference \(String(format: "%.4f", d)), ratio \(String(format: "%.4f", ratio))"
+            )
+        }
+        return lines
+    }
+
+    static func decisions(
+        _ summaries: [String: SummaryRecord], names: (Int) -> [String], groupNames: (Int) -> [String] = { (0..<$0).map(String.init) }
+    ) -> [String] {
         var lines: [String] = []
         for split in ["test", "val"] {
             var classes = 0
@@ -48,6 +80,7 @@ enum CostAndDecisions {
                     "  worst class \(label[worst]) (accuracy \(String(format: "%.4f", recall[worst]))), gap to the best \(f("class_accuracy_gap")), macro-F1 \(f("macro_f1")), calibration error \(f("ece"))"
                 )
             }
+            lines += groups(summaries, split: split, names: groupNames)
         }
         return lines
     }

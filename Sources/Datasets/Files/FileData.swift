@@ -22,6 +22,8 @@ public struct FileDataConfig: Sendable, Equatable {
     public var features: [String]?
     /// CSV/TSV: columns to one-hot encode even though their first value is a number.
     public var categorical: [String] = []
+    /// CSV/TSV: a sensitive column whose groups the decisions are compared across (not a feature).
+    public var group: String?
     /// `.npz`: the arrays' names.
     public var featuresArray = "x"
     public var targetsArray = "y"
@@ -80,6 +82,7 @@ public enum FileData {
         var categorical: [[String]]  // per categorical feature column
         var labels: [String]  // classification
         var labelsAreIntegers = false
+        var groups: [String] = []  // data.group, per row
         var targets: [Float]  // regression, rows × outputs
         var lines: [Int32]  // per row, for messages (0: no line numbers)
         var name: String
@@ -247,7 +250,11 @@ public enum FileData {
         }
         guard !c.target.isEmpty else { throw DatasetError("data.target: missing: the column to predict") }
         let targets = try c.target.map { try column($0, "data.target") }
-        let featureNames = c.features ?? names.filter { !c.target.contains($0) }
+        let featureNames = c.features ?? names.filter { !c.target.contains($0) && $0 != c.group }
+        let groupColumn = try c.group.map { try column($0, "data.group") }
+        if let g = c.group, c.target.contains(g) || featureNames.contains(g) {
+            throw DatasetError("data.group: \"\(g)\" is \(c.target.contains(g) ? "the target" : "a feature"); the group column is neither")
+        }
         guard !featureNames.isEmpty else { throw DatasetError("\(d.path): no feature columns besides the target") }
         for f in featureNames where c.target.contains(f) { throw DatasetError("data.features: \"\(f)\" is the target") }
         for f in c.categorical where !featureNames.contains(f) {
@@ -303,6 +310,7 @@ public enum FileData {
             }
         }
         for t in targets { kinds[t] = c.task == .regression ? .number : .text }
+        if let g = groupColumn { kinds[g] = .text }
         var parsed = try reader.read(from: header.dataStart, line: header.dataLine, columns: kinds, names: names)
         // The reader gives numbers and texts in file-column order; put them in layout order.
         let fileNumberColumns = (0..<names.count).filter { kinds[$0] == .number }
@@ -341,6 +349,7 @@ public enum FileData {
             raw.labels = parsed.texts[fileTextColumns.firstIndex(of: targets[0])!]
             raw.labelsAreIntegers = raw.labels.allSatisfy { Int($0) != nil }
         }
+        if let g = groupColumn { raw.groups = parsed.texts[fileTextColumns.firstIndex(of: g)!] }
         return (raw, lay)
     }
 }
@@ -397,9 +406,17 @@ extension FileData {
             classIndex = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, Int32($0)) })
         }
         let categories = raw.categorical.map { values in Set(trainRows.map { values[$0] }).sorted() }
+        // Groups are for measuring, never for training: every group of either file, sorted.
+        let groupNames = Set(raw.groups + (testFile?.groups ?? [])).sorted()
+        let groupIndex = Dictionary(uniqueKeysWithValues: groupNames.enumerated().map { ($1, Int32($0)) })
 
         // Takes the rows' numbers over (the matrix is not copied when nothing is one-hot encoded).
         func encode(_ r: inout Raw) throws -> LabeledSet {
+            var set = try encodeRows(&r)
+            if !r.groups.isEmpty { set.groups = r.groups.map { groupIndex[$0]! } }
+            return set
+        }
+        func encodeRows(_ r: inout Raw) throws -> LabeledSet {
             var features = r.numbers
             r.numbers = []
             let extra = categories.reduce(0) { $0 + $1.count }
@@ -472,6 +489,7 @@ extension FileData {
         var data = PreparedData(train: train, validation: validation, test: test, classes: classNames.count, sha256: sha)
         data.task = c.task
         data.classNames = classNames
+        data.groupNames = groupNames
         data.targetShift = targetStats.map(\.shift)
         data.targetScale = targetStats.map(\.scale)
         data.files = files

@@ -127,17 +127,17 @@ public final class Trainer {
                     ]
                 }
             } else {
-                var reports: [(String, ClassificationReport)] = []
+                var reports: [(String, ClassificationReport, GroupReport?)] = []
                 if let validation = data.validation {
                     let r = evaluate(validation)
                     values += [.init(key: "val_loss", value: r.loss), .init(key: "val_accuracy", value: r.accuracy)]
-                    reports.append(("val", r.report))
+                    reports.append(("val", r.report, r.groups))
                 }
                 let t = evaluate(data.test)
                 values += [.init(key: "test_loss", value: t.loss), .init(key: "test_accuracy", value: t.accuracy)]
                 values += t.perClass.enumerated().map { .init(key: MetricName.classAccuracy($0.offset), value: $0.element) }
-                reports.append(("test", t.report))
-                for (split, report) in reports { values += report.metrics(split) }
+                reports.append(("test", t.report, t.groups))
+                for (split, report, groups) in reports { values += report.metrics(split) + (groups?.metrics(split) ?? []) }
             }
             // What the epoch computed, counted from the shapes (see ComputeCount).
             let c = compute
@@ -192,13 +192,16 @@ public final class Trainer {
 
     /// Mean loss, accuracy and per-class accuracy over a set, without dropout, and the report
     /// of its decisions (confusion matrix, calibration of the top-label confidence).
-    public func evaluate(_ set: LabeledSet) -> (loss: Double, accuracy: Double, perClass: [Double], report: ClassificationReport) {
+    public func evaluate(_ set: LabeledSet) -> (
+        loss: Double, accuracy: Double, perClass: [Double], report: ClassificationReport, groups: GroupReport?
+    ) {
         let classes = data.classes
         let dim = set.dimension
         var lossSum = 0.0
         var correct = [Int](repeating: 0, count: classes)
         var total = [Int](repeating: 0, count: classes)
         var report = ClassificationReport(classes: classes)
+        var groups = set.groups.isEmpty ? nil : GroupReport(groups: data.groupNames.count, classes: classes)
         var start = 0
         set.features.withUnsafeBufferPointer { f in
             set.labels.withUnsafeBufferPointer { l in
@@ -219,13 +222,14 @@ public final class Trainer {
                         var sum: Float = 0
                         for j in 0..<classes { sum += DMath.expf(logits[r * classes + j] - logits[r * classes + best]) }
                         report.add(truth: label, predicted: best, confidence: 1 / sum)
+                        groups?.add(group: Int(set.groups[start + r]), truth: label, predicted: best)
                     }
                     start += b
                 }
             }
         }
         let perClass = (0..<classes).map { total[$0] == 0 ? 0 : Double(correct[$0]) / Double(total[$0]) }
-        return (lossSum / Double(set.count), Double(correct.reduce(0, +)) / Double(set.count), perClass, report)
+        return (lossSum / Double(set.count), Double(correct.reduce(0, +)) / Double(set.count), perClass, report, groups)
     }
 
     /// Regression metrics over a set, without dropout: the loss (mean squared error in the
@@ -302,6 +306,7 @@ public final class Trainer {
         ]
         // A user's data: what the outputs mean (the built-in sets' classes are their indices).
         if !data.classNames.isEmpty { metadata["classes"] = JSONValue.array(data.classNames.map { .string($0) }).canonical }
+        if !data.groupNames.isEmpty { metadata["groups"] = JSONValue.array(data.groupNames.map { .string($0) }).canonical }
         if !data.targetShift.isEmpty {
             metadata["target_shift"] = JSONValue.array(data.targetShift.map { .number($0) }).canonical
             metadata["target_scale"] = JSONValue.array(data.targetScale.map { .number($0) }).canonical
