@@ -13,7 +13,9 @@ struct Bench: ParsableCommand {
             Run in a release build: swift run -c release cairn-bench engine --json
             Side by side with the reference tools: Benchmarks/anchors/README.md.
             """,
-        subcommands: [EngineBench.self, PlanBench.self, TrackerBench.self, ScheduleBench.self, ResumeBench.self, LoadBench.self])
+        subcommands: [
+            EngineBench.self, PlanBench.self, TrackerBench.self, ScheduleBench.self, ResumeBench.self, LoadBench.self, DecisionsBench.self,
+        ])
 }
 
 func emit(_ fields: [String: JSONValue], json: Bool) {
