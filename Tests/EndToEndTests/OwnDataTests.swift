@@ -97,6 +97,10 @@ import Testing
         let sweep = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"])
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let hash = try #require(SweepCommandTests.runs(try SweepCommandTests.summary(sweep)).keys.sorted().first)
+        // --sweep takes the sweep file as well as a hash prefix.
+        let listed = try CairnProcess.run(["ls", "--sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [Any])?.count == 2)
         let export = try CairnProcess.run(["export", "--bundle", "\(dir)/b.cairn", "--with-data", hash, "--store", "\(dir)/runs"])
         #expect(export.status == 0, "\(export.stderr)")
         try FileManager.default.removeItem(atPath: "\(dir)/data")

@@ -34,10 +34,14 @@ import Testing
         #expect(r.worstClassAccuracy == f.recall.min()! && abs(r.classAccuracyGap - (f.recall.max()! - f.recall.min()!)) < 1e-12)
     }
 
-    /// torchmetrics' documented example of MulticlassCalibrationError (L1) gives 0.2 with 3 bins;
-    /// with Cairn's 15 bins the confidences 0.55, 0.55, 0.60 and 0.90 fall in bins 8, 8, 9 and 13.
+    /// torchmetrics' documented example of MulticlassCalibrationError: preds [[0.25, 0.20, 0.55],
+    /// [0.55, 0.05, 0.40], [0.10, 0.30, 0.60], [0.90, 0.05, 0.05]], target [0, 1, 2, 0], 3 bins,
+    /// L1 norm: 0.2000. With Cairn's 15 bins the confidences fall in bins 8, 8, 9 and 13.
     @Test func expectedCalibrationError() {
         let rows: [(truth: Int, predicted: Int, confidence: Float)] = [(0, 2, 0.55), (1, 0, 0.55), (2, 2, 0.60), (0, 0, 0.90)]
+        var three = ClassificationReport(classes: 3, bins: 3)
+        for row in rows { three.add(truth: row.truth, predicted: row.predicted, confidence: row.confidence) }
+        #expect(abs(three.expectedCalibrationError - 0.2) < 1e-7)
         var r = ClassificationReport(classes: 3)
         for row in rows { r.add(truth: row.truth, predicted: row.predicted, confidence: row.confidence) }
         #expect(r.binCount[8] == 2 && r.binCount[9] == 1 && r.binCount[13] == 1)

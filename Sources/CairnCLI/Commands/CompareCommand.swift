@@ -27,7 +27,7 @@ struct CompareCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, markdown, csv, json }
 
     @Argument(help: "Runs (hashes or unique prefixes); or use --sweep.") var runs: [String] = []
-    @Option(help: "All runs of this sweep (a sweep-hash prefix).") var sweep: String?
+    @Option(help: "All runs of this sweep (a sweep-hash prefix, or the sweep file).") var sweep: String?
     @Option(help: "A metric to show (final and best). Repeatable; default: the accuracies and losses recorded.") var metric: [String] = []
     @Option(help: "table, markdown, csv or json.") var format: Format = .table
     @Option(help: "Group runs that differ only in their seeds: n and mean ± std per group.") var aggregate: Aggregation?
@@ -38,7 +38,8 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         let tracker = try store.open()
         guard !runs.isEmpty || sweep != nil else { throw CLIError("name runs to compare, or --sweep S") }
-        let rows = try tracker.runs(sweep.map { RunQuery(sweep: $0) } ?? RunQuery(hashes: try runs.map { try tracker.resolve($0) }))
+        let rows = try tracker.runs(
+            try SweepArgument.hash(sweep).map { RunQuery(sweep: $0) } ?? RunQuery(hashes: try runs.map { try tracker.resolve($0) }))
         let metrics =
             metric.isEmpty
             ? [

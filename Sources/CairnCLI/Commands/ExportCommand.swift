@@ -31,7 +31,7 @@ struct ExportCommand: ParsableCommand {
             "csv or json: one row per run with params and each metric's final, min and max; jsonl: one line per run with every metric point."
     )
     var format: Format = .csv
-    @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
+    @Option(help: "Only runs of this sweep (a sweep-hash prefix, or the sweep file).") var sweep: String?
     @Option(
         name: .customLong("where"),
         help: ArgumentHelp("Only runs matching this filter, e.g. 'train.lr < 0.01 and val_accuracy > 0.9'.", valueName: "expr"))
@@ -44,7 +44,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let tracker = try store.open()
         let hashes = runs.isEmpty ? nil : try runs.map { try tracker.resolve($0) }
-        let rows = try tracker.runs(RunQuery(sweep: sweep, filter: filter, hashes: hashes))
+        let rows = try tracker.runs(RunQuery(sweep: try SweepArgument.hash(sweep), filter: filter, hashes: hashes))
         if withData && bundle == nil { throw CLIError("--with-data applies to a bundle: add --bundle FILE") }
         if let bundle {
             guard aggregate == nil else { throw CLIError("--aggregate does not apply to a bundle: it moves runs as they are") }

@@ -17,7 +17,7 @@ struct ListCommand: ParsableCommand {
               cairn ls --sweep 8a87f2 --aggregate seed --sort val_accuracy
             """)
 
-    @Option(help: "Only runs of this sweep (a sweep-hash prefix).") var sweep: String?
+    @Option(help: "Only runs of this sweep (a sweep-hash prefix, or the sweep file).") var sweep: String?
     @Option(
         help: ArgumentHelp(
             "Only runs with this status (planned, queued, running, completed, failed, diverged, interrupted). Repeatable.",
@@ -41,7 +41,7 @@ struct ListCommand: ParsableCommand {
         let table = !json && aggregate == nil
         let rows = try tracker.runs(
             RunQuery(
-                sweep: sweep, statuses: status, filter: filter, sort: sort, descending: descending, limit: limit,
+                sweep: try SweepArgument.hash(sweep), statuses: status, filter: filter, sort: sort, descending: descending, limit: limit,
                 params: table ? .varying : .all, metrics: json ? nil : Set(Self.shownMetrics + (sort.map { [$0] } ?? [])), configs: json))
         let metrics = Self.shownMetrics.filter { m in rows.contains { $0.summaries[m] != nil } }
         if aggregate != nil {

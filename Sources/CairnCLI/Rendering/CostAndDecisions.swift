@@ -10,7 +10,7 @@ enum CostAndDecisions {
     /// Metrics shown in the cost section rather than the metric list.
     static func isCost(_ key: String) -> Bool {
         key.hasPrefix("flops_") || key.hasPrefix("cpu_") || key.hasPrefix("energy_") || key.hasPrefix("co2e_")
-            || ["parameter_bytes", "optimizer_state_bytes", "carbon_intensity"].contains(key)
+            || ["parameter_bytes", "optimizer_state_bytes", "carbon_intensity", "wall_seconds"].contains(key)
     }
 
     /// The class names a run's checkpoint records (own data), else the indices.
@@ -97,7 +97,10 @@ enum CostAndDecisions {
             lines.append("  memory    parameters \(bytes(p)), optimizer state \(bytes(o))")
         }
         if let u = v("cpu_user_seconds"), let s = v("cpu_system_seconds") {
-            lines.append(String(format: "  cpu       %.2f s user, %.2f s system (the run's process)", u, s))
+            lines.append(
+                String(
+                    format: "  cpu       %.2f s user, %.2f s system (the run's process); %.2f s of wall time training", u, s,
+                    v("wall_seconds") ?? 0))
         }
         let measured = v("energy_joules") != nil
         if let j = v("energy_joules") ?? v("energy_joules_estimate") {

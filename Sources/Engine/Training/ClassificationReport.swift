@@ -9,27 +9,29 @@ public struct ClassificationReport: Sendable, Equatable {
     public static let calibrationBins = 15
 
     public let classes: Int
+    public let bins: Int
     /// classes × classes, row-major.
     public private(set) var confusion: [Int]
     /// Per bin: rows, rows predicted correctly, and the sum of their confidences (in row
-    /// order). Bin k holds confidences c with k/15 ≤ c < (k+1)/15, as torchmetrics bins them
-    /// (`bucketize(right=True) − 1`); a 16th bin holds c = 1 exactly.
+    /// order). Bin k holds confidences c with k/B ≤ c < (k+1)/B (B = 15 bins unless told),
+    /// as torchmetrics bins them (`bucketize(right=True) − 1`); one more bin holds c = 1 exactly.
     public private(set) var binCount: [Int]
     public private(set) var binCorrect: [Int]
     public private(set) var binConfidence: [Double]
 
-    public init(classes: Int) {
+    public init(classes: Int, bins: Int = ClassificationReport.calibrationBins) {
         self.classes = classes
+        self.bins = bins
         confusion = [Int](repeating: 0, count: classes * classes)
-        binCount = [Int](repeating: 0, count: Self.calibrationBins + 1)
+        binCount = [Int](repeating: 0, count: bins + 1)
         binCorrect = binCount
-        binConfidence = [Double](repeating: 0, count: Self.calibrationBins + 1)
+        binConfidence = [Double](repeating: 0, count: bins + 1)
     }
 
     public mutating func add(truth: Int, predicted: Int, confidence: Float) {
         confusion[truth * classes + predicted] += 1
         var bin = 0
-        while bin < Self.calibrationBins && Float(bin + 1) / Float(Self.calibrationBins) <= confidence { bin += 1 }
+        while bin < bins && Float(bin + 1) / Float(bins) <= confidence { bin += 1 }
         binCount[bin] += 1
         if truth == predicted { binCorrect[bin] += 1 }
         binConfidence[bin] += Double(confidence)

@@ -24,7 +24,8 @@ public struct MachineMetrics: Sendable, Equatable {
     public let epochSeconds: Double
     public let samplesPerSecond: Double
     public let peakRSSBytes: Int
-    /// The process's CPU time so far.
+    /// Wall time since training started (this attempt), and the process's CPU time so far.
+    public var wallSeconds = 0.0
     public var cpuUserSeconds = 0.0
     public var cpuSystemSeconds = 0.0
     /// The run's energy so far (see `EnergyMeter`): measured from RAPL, or estimated.
@@ -39,7 +40,8 @@ public struct MachineMetrics: Sendable, Equatable {
     public var values: [ModelMetrics.Metric] {
         [
             .init(key: "epoch_seconds", value: epochSeconds), .init(key: "samples_per_second", value: samplesPerSecond),
-            .init(key: "peak_rss_bytes", value: Double(peakRSSBytes)), .init(key: "cpu_user_seconds", value: cpuUserSeconds),
+            .init(key: "peak_rss_bytes", value: Double(peakRSSBytes)), .init(key: "wall_seconds", value: wallSeconds),
+            .init(key: "cpu_user_seconds", value: cpuUserSeconds),
             .init(key: "cpu_system_seconds", value: cpuSystemSeconds),
             .init(key: energyMeasured ? "energy_joules" : "energy_joules_estimate", value: energyJoules),
             .init(key: energyMeasured ? "co2e_grams" : "co2e_grams_estimate", value: co2eGrams),

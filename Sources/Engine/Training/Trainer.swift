@@ -68,6 +68,7 @@ public final class Trainer {
         var targets = [Float](repeating: 0, count: regression ? config.batchSize * k : 0)
         let clock = ContinuousClock()
         let compute = epochCompute
+        let runStart = clock.now
         var meter = EnergyMeter()
         let cpu = EnergyMeter.processCPU()
         meter.sample(processCPUSeconds: cpu.user + cpu.system)
@@ -154,6 +155,7 @@ public final class Trainer {
                 samplesPerSecond: Double(n) / trainSeconds, peakRSSBytes: Trainer.peakRSS())
             let cpu = EnergyMeter.processCPU()
             meter.sample(processCPUSeconds: cpu.user + cpu.system)
+            m.wallSeconds = Double((clock.now - runStart) / .seconds(1))
             m.cpuUserSeconds = cpu.user
             m.cpuSystemSeconds = cpu.system
             m.energyJoules = meter.joules
