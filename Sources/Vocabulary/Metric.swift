@@ -46,13 +46,10 @@ public enum MetricName {
     /// Whether `name` is a per-class or per-group figure, a confusion-matrix cell or a
     /// calibration bin: detail listed apart from the other metrics (as a matrix or a table).
     public static func isPerClass(_ name: String) -> Bool {
-        if name.hasPrefix(classAccuracyPrefix) || name.contains("_class_") || name.contains("_confusion_")
-            || name.contains("_calibration_bin_")
-        {
-            return true
-        }
+        if name.contains("_confusion_") || name.contains("_calibration_bin_") { return true }
+        // `…_class_<k>…` and `…_group_<g>…`: a component naming an index.
         let parts = name.split(separator: "_")
-        return zip(parts, parts.dropFirst()).contains { $0 == "group" && $1.allSatisfy(\.isNumber) }
+        return zip(parts, parts.dropFirst()).contains { ($0 == "class" || $0 == "group") && $1.allSatisfy(\.isNumber) }
     }
 
     /// The metric a sweep optimises when its file names none: validation accuracy (RMSE for

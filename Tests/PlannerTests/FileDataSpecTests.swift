@@ -45,6 +45,16 @@ import Vocabulary
         #expect(Goal.of(name) == goal)
     }
 
+    /// Detail (listed as a matrix or table) against headline figures.
+    @Test(arguments: [
+        ("test_accuracy_class_3", true), ("val_f1_class_0", true), ("test_confusion_2_1", true), ("test_calibration_bin_4_count", true),
+        ("test_group_1_accuracy", true), ("test_worst_class_accuracy", false), ("test_class_accuracy_gap", false),
+        ("test_accuracy_group_difference", false), ("test_macro_f1", false),
+    ])
+    func detailIsToldFromHeadlines(_ name: String, _ detail: Bool) {
+        #expect(MetricName.isPerClass(name) == detail)
+    }
+
     /// Paths, `store_copy` and the way a value is spelled stay out of the spec; what the model sees is in it.
     @Test func theSpecHoldsWhatTheModelSeesAndNoPath() throws {
         let a = try Self.plan("dataset: csv, file: d/t.csv, target: b")
