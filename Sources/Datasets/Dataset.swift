@@ -88,11 +88,28 @@ public enum Datasets {
     /// training set reads in file order (shuffling is the trainer's job).
     public static func split(_ set: inout LabeledSet, validation: Int, seed: UInt64) -> LabeledSet? {
         guard validation > 0 else { return nil }
-        var rng = RandomStream(seed: seed, purpose: .split)
-        let perm = rng.permutation(set.count)
-        let held = set.subset(perm[0..<validation].sorted())
-        set.keep(ascending: perm[validation...].sorted())
-        return held
+        let (held, kept) = holdOut(validation, of: set.count, seed: seed, purpose: .split)
+        let heldOut = set.subset(held)
+        set.keep(ascending: kept)
+        return heldOut
+    }
+
+    /// The one rule for holding rows out (validation, a held-out test fraction): the first
+    /// `count` of a Philox permutation of `rows` keyed by (seed, purpose), and the rest, each
+    /// in ascending order — what sorting the two parts gives, in linear time.
+    static func holdOut(_ count: Int, of rows: Int, seed: UInt64, purpose: RandomPurpose) -> (held: [Int], kept: [Int]) {
+        var rng = RandomStream(seed: seed, purpose: purpose)
+        let perm = rng.permutation(rows)
+        var isHeld = [Bool](repeating: false, count: rows)
+        for i in perm[0..<count] { isHeld[i] = true }
+        var held: [Int] = []
+        var kept: [Int] = []
+        held.reserveCapacity(count)
+        kept.reserveCapacity(rows - count)
+        for i in 0..<rows {
+            if isHeld[i] { held.append(i) } else { kept.append(i) }
+        }
+        return (held, kept)
     }
 
 }

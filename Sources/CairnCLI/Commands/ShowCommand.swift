@@ -95,9 +95,9 @@ struct ShowCommand: ParsableCommand {
             let b = s.kind == .model ? s.best.map { String(format: "%9.4f", $0) } ?? "        -" : "        -"
             lines.append("  \(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(f) \(b)   \(Sparkline.render(points))")
         }
+        let names = CostAndDecisions.Names(tracker, checkpoints: checkpoints)
         lines += CostAndDecisions.decisions(
-            row.summaries, names: { CostAndDecisions.classNames(tracker, checkpoints: checkpoints, classes: $0) },
-            groupNames: { CostAndDecisions.groupNames(tracker, checkpoints: checkpoints, count: $0) })
+            row.summaries, names: { names.list("classes", count: $0) }, groupNames: { names.list("groups", count: $0) })
         lines += CostAndDecisions.cost(row.summaries)
         lines.append("\ncheckpoints")
         for c in checkpoints {

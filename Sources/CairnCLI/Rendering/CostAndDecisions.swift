@@ -13,25 +13,25 @@ enum CostAndDecisions {
             || ["parameter_bytes", "optimizer_state_bytes", "carbon_intensity", "wall_seconds"].contains(key)
     }
 
-    /// The class names a run's checkpoint records (own data), else the indices.
-    static func classNames(_ tracker: Tracker, checkpoints: [CheckpointRecord], classes: Int) -> [String] {
-        if let c = checkpoints.last, let bytes = try? tracker.objects.get(c.object), let file = try? SafeTensors.decode(bytes),
-            let text = file.metadata["classes"], case .array(let names)? = try? JSONValue.parse(Array(text.utf8)),
-            names.count == classes
-        {
-            return names.compactMap(\.stringValue)
-        }
-        return (0..<classes).map(String.init)
-    }
+    /// The names a run's last checkpoint records under `key` (`classes`, `groups`: own data),
+    /// else the indices. The checkpoint is read at most once, however many lists are asked for.
+    final class Names {
+        let tracker: Tracker
+        let checkpoint: CheckpointRecord?
+        /// Read when a list is first asked for (a run with no confusion matrix never reads it).
+        lazy var metadata: [String: String] =
+            checkpoint.flatMap { c in (try? tracker.objects.get(c.object)).flatMap { try? SafeTensors.decode($0).metadata } } ?? [:]
 
-    /// The group names a run's checkpoint records (`data.group`), else the indices.
-    static func groupNames(_ tracker: Tracker, checkpoints: [CheckpointRecord], count: Int) -> [String] {
-        if let c = checkpoints.last, let bytes = try? tracker.objects.get(c.object), let file = try? SafeTensors.decode(bytes),
-            let text = file.metadata["groups"], case .array(let names)? = try? JSONValue.parse(Array(text.utf8)), names.count == count
-        {
-            return names.compactMap(\.stringValue)
+        init(_ tracker: Tracker, checkpoints: [CheckpointRecord]) {
+            self.tracker = tracker
+            checkpoint = checkpoints.last
         }
-        return (0..<count).map(String.init)
+        func list(_ key: String, count: Int) -> [String] {
+            if let text = metadata[key], case .array(let names)? = try? JSONValue.parse(Array(text.utf8)), names.count == count {
+                return names.compactMap(\.stringValue)
+            }
+            return (0..<count).map(String.init)
+        }
     }
 
     /// Per group and between groups, for each figure a data set's `group` column gives.

@@ -375,18 +375,14 @@ extension FileData {
                     "data.test_fraction is \(c.testFraction): of \(raw.rows) rows in \(raw.name) that holds out \(held) for testing; it must leave at least one row on each side"
                 )
             }
-            var rng = RandomStream(seed: c.testSeed, purpose: .testSplit)
-            let perm = rng.permutation(raw.rows)
-            (testRows, trainRows) = partition(perm, first: held)
+            (testRows, trainRows) = Datasets.holdOut(held, of: raw.rows, seed: c.testSeed, purpose: .testSplit)
         }
         guard config.validation < trainRows.count else {
             throw DatasetError("data.validation is \(config.validation), but \(raw.name) has \(trainRows.count) training rows")
         }
         var validationRows: [Int] = []
         if config.validation > 0 {
-            var rng = RandomStream(seed: config.splitSeed, purpose: .split)
-            let perm = rng.permutation(trainRows.count)
-            let (held, kept) = partition(perm, first: config.validation)
+            let (held, kept) = Datasets.holdOut(config.validation, of: trainRows.count, seed: config.splitSeed, purpose: .split)
             validationRows = held.map { trainRows[$0] }
             trainRows = kept.map { trainRows[$0] }
         }
@@ -494,21 +490,6 @@ extension FileData {
         data.targetScale = targetStats.map(\.scale)
         data.files = files
         return data
-    }
-
-    /// The permutation's first `count` entries and the rest, each in ascending order (what
-    /// sorting the two parts gives, in linear time).
-    static func partition(_ perm: [Int], first count: Int) -> (held: [Int], kept: [Int]) {
-        var isHeld = [Bool](repeating: false, count: perm.count)
-        for i in perm[0..<count] { isHeld[i] = true }
-        var held: [Int] = []
-        var kept: [Int] = []
-        held.reserveCapacity(count)
-        kept.reserveCapacity(perm.count - count)
-        for i in 0..<perm.count {
-            if isHeld[i] { held.append(i) } else { kept.append(i) }
-        }
-        return (held, kept)
     }
 
     static func targetName(_ c: FileDataConfig) -> String {
