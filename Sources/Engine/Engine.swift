@@ -15,11 +15,12 @@ public enum Engine {
     /// which a later process can resume from.
     public static func train(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd, epochStates: Bool = false,
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, epochStates: Bool = false, pauseAfter: Int? = nil,
         onEvent: (TrainEvent) -> Void = { _ in }
     ) -> TrainResult {
         let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
         trainer.emitsEpochStates = epochStates
+        trainer.pauseAfterEpoch = pauseAfter
         return trainer.run(onEvent: onEvent)
     }
 
@@ -30,11 +31,12 @@ public enum Engine {
     public static func train(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
         data: PreparedData, runHash: String = "", path: KernelPath = .simd, resumingFrom state: [UInt8], best: Double?,
-        epochStates: Bool = false, onEvent: (TrainEvent) -> Void = { _ in }
+        epochStates: Bool = false, pauseAfter: Int? = nil, onEvent: (TrainEvent) -> Void = { _ in }
     ) throws -> TrainResult {
         let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
         try trainer.restore(checkpoint: state, best: best)
         trainer.emitsEpochStates = epochStates
+        trainer.pauseAfterEpoch = pauseAfter
         return trainer.run(onEvent: onEvent)
     }
 }

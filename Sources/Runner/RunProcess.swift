@@ -24,7 +24,11 @@ public enum RunProcess {
         public let description: String
     }
 
-    package static func execute(hash: String, store: StoreLayout, attempt: Int, dataDirectory: String?) throws -> TrainResult.Status {
+    /// `pauseAfter`: early termination's next band or rung — train to the end of that epoch,
+    /// log its state and end the attempt `paused` (the scheduler decides what comes next).
+    package static func execute(
+        hash: String, store: StoreLayout, attempt: Int, dataDirectory: String?, pauseAfter: Int? = nil
+    ) throws -> TrainResult.Status {
         var (spec, identity) = try readSpec(hash, store: store)
         let data = try loadData(&spec, dataset: identity.dataset, store: store, directory: dataDirectory)
         guard data.sha256 == identity.dataset else {
@@ -47,11 +51,11 @@ public enum RunProcess {
         if let from {
             result = try Engine.train(
                 model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, resumingFrom: from.state,
-                best: from.best?.value, epochStates: true, onEvent: training.handle)
+                best: from.best?.value, epochStates: true, pauseAfter: pauseAfter, onEvent: training.handle)
         } else {
             result = Engine.train(
                 model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, epochStates: true,
-                onEvent: training.handle)
+                pauseAfter: pauseAfter, onEvent: training.handle)
         }
         if let failure = training.failure { throw failure }
         try training.finish(result)
@@ -175,24 +179,24 @@ final class Training {
         return object
     }
 
-    /// The best checkpoint, if it is not in the log yet; a diverged run's last state; the end.
+    /// The best checkpoint, if it is not in the log yet; a diverged run's last state; the end
+    /// (`paused` keeps the run's last state as the place to go on from).
     func finish(_ result: TrainResult) throws {
         // (A best found at an epoch is stored with that epoch's state, which always follows
         // it: the last epoch's best is its final checkpoint, logged with both kinds.)
         if let b = best, !bestLogged {
-            let bytes = try objects.get(b.object)  // checked against its name before it counts
-            try objects.makeDurable(b.object)
-            try log.append(
-                .checkpoint(
-                    .init(
-                        object: b.object, step: b.step, epoch: b.epoch, kinds: [.best], rawSize: bytes.count,
-                        storedSize: objects.storedSize(b.object))))
+            try log.appendCheckpoint(storedAs: b.object, step: b.step, epoch: b.epoch, kinds: [.best], objects: objects)
         }
         if result.status == .diverged {
             // A diverged run keeps its last state as its final checkpoint: it is a result.
             _ = try keep(result.finalCheckpoint, step: result.final?.step ?? 0, epoch: result.final?.epoch ?? 0, kinds: [.final])
         }
-        let status: RunStatus = result.status == .completed ? .completed : .diverged
+        let status: RunStatus
+        switch result.status {
+        case .completed: status = .completed
+        case .diverged: status = .diverged
+        case .paused: status = .paused
+        }
         try log.append(
             .end(
                 .init(

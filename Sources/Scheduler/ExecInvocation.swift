@@ -11,16 +11,20 @@ public struct ExecInvocation: Equatable, Sendable {
     public var store: String
     /// `--data-dir`, when given (see `Datasets.directory`).
     public var dataDirectory: String?
+    /// `--pause-after=E`: early termination's next band or rung (see `RunProcess.execute`).
+    public var pauseAfter: Int?
 
-    public init(hash: String, attempt: Int, store: String, dataDirectory: String?) {
+    public init(hash: String, attempt: Int, store: String, dataDirectory: String?, pauseAfter: Int? = nil) {
         self.hash = hash
         self.attempt = attempt
         self.store = store
         self.dataDirectory = dataDirectory
+        self.pauseAfter = pauseAfter
     }
 
     /// The arguments after the executable's path.
     public var arguments: [String] {
         ["exec", hash, "--attempt", String(attempt), "--store=\(store)"] + (dataDirectory.map { ["--data-dir=\($0)"] } ?? [])
+            + (pauseAfter.map { ["--pause-after=\($0)"] } ?? [])
     }
 }

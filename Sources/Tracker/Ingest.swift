@@ -235,7 +235,8 @@ extension Tracker {
                     finishedAt = Date(timeIntervalSince1970: e.time)
                     error = e.error
                     result.status = e.status
-                    resumeObject = nil  // a result supersedes every resume state
+                    // A result supersedes every resume state; a pause or a stop keeps its state to go on from.
+                    if e.status != .paused && e.status != .stopped { resumeObject = nil }
                     try endProvenance.execute(arguments: [finishedAt, runId])
                 }
             }

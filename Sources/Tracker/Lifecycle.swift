@@ -99,3 +99,35 @@ extension Tracker {
         }
     }
 }
+
+extension Tracker {
+    /// Early termination stopped a paused run: its last epoch state becomes its final
+    /// checkpoint (a state and a checkpoint of one epoch are the same bytes) and its log ends
+    /// `stopped` with the reason — in the log, which stays the authority on the run, then in
+    /// the index. Only the scheduler calls it, while no process of the run is alive.
+    package func stop(run hash: String, reason: String) throws {
+        let path = eventLogPath(hash)
+        let states = EventLog.read(path).compactMap { e -> RunEvent.Resume? in if case .resume(let r) = e { r } else { nil } }
+        let log = try EventLog(path: path)
+        if let last = states.last {
+            try log.appendCheckpoint(storedAs: last.object, step: last.step, epoch: last.epoch, kinds: [.final], objects: objects)
+        }
+        try log.append(.end(.init(status: .stopped, time: Date().timeIntervalSince1970, error: reason)))
+        try log.sync()
+        _ = try ingest(run: hash)
+    }
+}
+
+extension EventLog {
+    /// Logs an object already in the store as a checkpoint (a best state stored with its
+    /// epoch, a stopped run's last state): read back and checked against its name first, then
+    /// made durable, since a checkpoint must outlive a crash.
+    package func appendCheckpoint(storedAs object: String, step: Int, epoch: Int, kinds: Set<CheckpointKind>, objects: ObjectStore) throws {
+        let bytes = try objects.get(object)
+        try objects.makeDurable(object)
+        try append(
+            .checkpoint(
+                .init(
+                    object: object, step: step, epoch: epoch, kinds: kinds, rawSize: bytes.count, storedSize: objects.storedSize(object))))
+    }
+}

@@ -7,7 +7,12 @@ import Vocabulary
 /// every time); `failed` and `interrupted` are not.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case planned, queued, running, completed, failed, diverged, interrupted
-    public var isResult: Bool { self == .completed || self == .diverged }
+    /// Trained to a band or rung of early termination, waiting for its decision.
+    case paused
+    /// Early termination stopped it: a result (its metrics and last checkpoint), which a
+    /// sweep that needs more of its epochs resumes.
+    case stopped
+    public var isResult: Bool { self == .completed || self == .diverged || self == .stopped }
 }
 
 public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {

@@ -13,18 +13,20 @@ struct ExecCommand: ParsableCommand {
 
     @Argument var hash: String
     @Option var attempt = 1
+    @Option var pauseAfter: Int?
     @OptionGroup var data: DataOptions
     @OptionGroup var store: StoreOptions
 
     /// What the scheduler asked for.
     var invocation: ExecInvocation {
-        ExecInvocation(hash: hash, attempt: attempt, store: store.path, dataDirectory: data.option)
+        ExecInvocation(hash: hash, attempt: attempt, store: store.path, dataDirectory: data.option, pauseAfter: pauseAfter)
     }
 
     func run() throws {
         do {
             let status = try RunProcess.execute(
-                hash: hash, store: StoreLayout(directory: store.path), attempt: attempt, dataDirectory: data.option)
+                hash: hash, store: StoreLayout(directory: store.path), attempt: attempt, dataDirectory: data.option,
+                pauseAfter: pauseAfter)
             print("run \(hash.prefix(12)): \(status.rawValue)")
             // The result is durable (the log is fsynced): the process ends here, without stopping
             // the lease's timer or tearing down the runtime, which took 1-4 ms that the next run

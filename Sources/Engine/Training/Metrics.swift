@@ -73,7 +73,11 @@ public enum TrainEvent: Sendable {
 }
 
 public struct TrainResult: Sendable {
-    public enum Status: String, Sendable { case completed, diverged }
+    public enum Status: String, Sendable {
+        case completed, diverged
+        /// Stopped at `Trainer.pauseAfterEpoch`, to go on later.
+        case paused
+    }
     public let status: Status
     /// The last epoch's model metrics (nil if the run diverged in its first epoch).
     public let final: ModelMetrics?

@@ -32,6 +32,10 @@ public final class Trainer {
     public var bestValue: Double?
     /// Whether `run` emits `.epochState` at every epoch end but the last.
     public var emitsEpochStates = false
+    /// Where `run` pauses (early termination's band or rung): after this epoch's end and its
+    /// state, before the next epoch. The schedule is still the full run's (`train.epochs`),
+    /// so resuming from the pause ends byte-identical to a run trained straight through.
+    public var pauseAfterEpoch: Int?
 
     /// Rows per evaluation forward pass. Results do not depend on it: every row is computed
     /// independently and per-row losses are summed in row order.
@@ -181,7 +185,12 @@ public final class Trainer {
                 onEvent(.checkpoint(CheckpointEvent(epoch: epoch, step: optimizer.step, kinds: kinds, bytes: state!)))
             }
             if emitsEpochStates && epoch < config.epochs {
-                onEvent(.epochState(epoch: epoch, step: optimizer.step, bytes: state ?? checkpointBytes()))
+                state = state ?? checkpointBytes()
+                onEvent(.epochState(epoch: epoch, step: optimizer.step, bytes: state!))
+            }
+            if let pause = pauseAfterEpoch, epoch >= pause, epoch < config.epochs {
+                return TrainResult(
+                    status: .paused, final: epochs.last, epochs: epochs, machine: machine, finalCheckpoint: state ?? checkpointBytes())
             }
         }
         return TrainResult(status: .completed, final: epochs.last, epochs: epochs, machine: machine, finalCheckpoint: checkpointBytes())
