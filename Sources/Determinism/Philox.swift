@@ -49,6 +49,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case sweep = 6
     /// The held-out test rows of a data file without a test file.
     case testSplit = 7
+    /// Which configs of a grid each Hyperband bracket starts with.
+    case hyperband = 8
 }
 
 /// A stream of random numbers keyed by (seed, purpose, index).

@@ -42,6 +42,8 @@ public struct Plan {
     public let gridUpperBound: Int?
     public let warnings: [String]
     public let sweep: Sweep?
+    /// Early termination's rule over these runs (the sweep's `early_terminate`), if any.
+    public internal(set) var stopping: Stopping.Rule?
 
     /// What the sweep optimises: its file's `metric`, else the default metric
     /// (`MetricName.defaultSweepMetric`) under its own goal (`Goal.of`).
@@ -117,6 +119,8 @@ public enum Planner {
         }
 
         var upperBound: Int?
+        let termination = sweep?.earlyTermination
+        let brackets = termination?.mode == .brackets ? termination : nil
         switch method {
         case .grid:
             let counts = parameters.map { $0.domain.gridCount ?? 1 }
@@ -149,7 +153,7 @@ public enum Planner {
         case .bayes:
             preconditionFailure("Sweep.parse refuses method: bayes")
         case .random:
-            let cap = sweep?.runCap ?? 1
+            let cap = try brackets.map { try Self.configCount($0, template: template, file: file) } ?? sweep?.runCap ?? 1
             guard cap <= maxRuns else {
                 throw TooManyRuns(description: "run_cap is \(cap), more than the limit of \(maxRuns) runs (--max-runs)")
             }
@@ -184,21 +188,102 @@ public enum Planner {
             }
         }
         guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
+        var members: [(bracket: Hyperband.Bracket, members: [Int])] = []
+        if let brackets {
+            (runs, members) = try Self.bracketMembers(brackets, runs: runs, seed: sweep?.seed ?? 0, method: method, file: file)
+        }
 
         let varying = JSONValue.varyingKeys(runs.map(\.params))
-        let definition: JSONValue = [
+        var definition: JSONValue = [
             "experiment": template.tree.json,
             "dataset_sha256": .string(runs.first?.datasetSHA256 ?? ""),
             "numerics_version": .number(Double(Planner.numericsVersion)),
             "method": .string(method.rawValue),
             "metric": sweep?.metric.map { ["name": .string($0.name), "goal": .string($0.goal.rawValue)] } ?? .null,
             "run_cap": sweep?.runCap.map { .number(Double($0)) } ?? .null,
-            "seed": method == .random ? .number(Double(sweep?.seed ?? 0)) : .null,
+            "seed": method == .random || brackets != nil ? .number(Double(sweep?.seed ?? 0)) : .null,
             "parameters": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.domain.canonical) })),
         ]
-        return Plan(
+        if let termination {
+            // Only a sweep that has it says so: every other sweep keeps its hash.
+            guard case .object(var o) = definition else { preconditionFailure() }
+            o["early_terminate"] = termination.canonical
+            definition = .object(o)
+        }
+        var plan = Plan(
             sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, varyingKeys: varying, definition: definition.canonical,
-            gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep)
+            gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep, stopping: nil)
+        if let termination {
+            plan.stopping = try Self.stoppingRule(termination, plan: plan, members: members, file: file)
+        }
+        return plan
+    }
+
+    /// The configs Hyperband's brackets start with, in all (the budget R is `max_iter`, else
+    /// the experiment's `train.epochs`).
+    static func configCount(_ t: EarlyTermination, template: ExperimentTemplate, file: String) throws -> Int {
+        let r = try t.maxIter ?? template.resolve([]).spec.train.epochs
+        return Hyperband.brackets(maxBudget: r, eta: Int(t.eta)).reduce(0) { $0 + $1.rungs[0].configs }
+    }
+
+    /// Each bracket's configs: for a random search, the next n of its draws, bracket after
+    /// bracket; for a grid, the first n of a permutation of the grid drawn from Philox with
+    /// the sweep seed (purpose `hyperband`, index s), or the whole grid if it is smaller. A
+    /// config in several brackets is one run. The plan keeps the runs some bracket holds, in
+    /// their order.
+    static func bracketMembers(
+        _ t: EarlyTermination, runs: [PlannedRun], seed: UInt64, method: Sweep.Method, file: String
+    ) throws -> ([PlannedRun], [(bracket: Hyperband.Bracket, members: [Int])]) {
+        let epochs = Set(runs.map(\.spec.train.epochs))
+        let r = t.maxIter ?? runs.first?.spec.train.epochs ?? 1
+        guard epochs == [r] else {
+            throw ConfigErrors(errors: [
+                ConfigError(
+                    source: file, path: "early_terminate",
+                    message: epochs.count > 1
+                        ? "Hyperband brackets need one budget, but train.epochs varies (\(epochs.sorted().map(String.init).joined(separator: ", ")))"
+                        : "max_iter is \(r), but the runs train \(epochs.first ?? 0) epochs: brackets train each config up to train.epochs, so set one to the other"
+                )
+            ])
+        }
+        var chosen: [(Hyperband.Bracket, [Int])] = []
+        var next = 0
+        for bracket in Hyperband.brackets(maxBudget: r, eta: Int(t.eta)) {
+            let n = bracket.rungs[0].configs
+            if method == .random {
+                chosen.append((bracket, Array(next..<min(next + n, runs.count))))
+                next += n
+            } else {
+                var rng = RandomStream(seed: seed, purpose: .hyperband, index: UInt64(bracket.s))
+                chosen.append((bracket, Array(rng.permutation(runs.count).prefix(n))))
+            }
+        }
+        let used = Set(chosen.flatMap(\.1)).sorted()
+        let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+        return (used.map { runs[$0] }, chosen.map { ($0.0, $0.1.map { position[$0]! }) })
+    }
+
+    /// The rule over the plan's runs, after checking that the sweep's metric is one every
+    /// epoch records.
+    static func stoppingRule(
+        _ t: EarlyTermination, plan: Plan, members: [(bracket: Hyperband.Bracket, members: [Int])], file: String
+    ) throws -> Stopping.Rule {
+        let metric = plan.metric.name
+        if let data = plan.runs.first?.spec.data {
+            let known = MetricName.modelMetrics(hasValidation: data.validation > 0, regression: data.task == .regression)
+            guard known.contains(metric) else {
+                throw ConfigErrors(errors: [
+                    ConfigError(
+                        source: file, path: "metric.name",
+                        message:
+                            "early termination judges runs by a metric every epoch records; \"\(metric)\" is not one (expected one of: \(known.joined(separator: ", ")))"
+                    )
+                ])
+            }
+        }
+        return Stopping.Rule(
+            termination: t, epochs: plan.runs.map(\.spec.train.epochs), hashes: plan.runs.map(\.hash), brackets: members, metric: metric,
+            goal: plan.metric.goal)
     }
 
     /// The count of a grid, without materialising it.

@@ -30,12 +30,14 @@ public struct Sweep {
     public let runCap: Int?
     public let seed: UInt64
     public let parameters: [Parameter]
+    /// `early_terminate`, if any.
+    public let earlyTermination: EarlyTermination?
     /// One line per W&B-only key that means nothing here.
     public let warnings: [String]
 
     /// Keys W&B sweeps use that mean nothing to Cairn: accepted, with a warning.
-    static let wandbOnlyKeys = ["program", "command", "project", "entity", "early_terminate", "description", "name"]
-    static let keys = ["experiment", "method", "metric", "run_cap", "seed", "parameters"]
+    static let wandbOnlyKeys = ["program", "command", "project", "entity", "description", "name"]
+    static let keys = ["experiment", "method", "metric", "run_cap", "seed", "parameters", "early_terminate"]
     static let domainKeys = ["value", "values", "distribution", "min", "max", "mu", "sigma", "q", "probabilities"]
 
     /// Reads a sweep file. Throws `ConfigErrors` listing every problem found.
@@ -77,7 +79,11 @@ public struct Sweep {
         }
         let runCapNode = top.value("run_cap")
         let runCap = runCapNode == nil ? nil : top.integer("run_cap", default: 1, where: { $0 >= 1 }, "≥ 1")
-        if method == .random && runCapNode == nil {
+        let earlyTermination = top.has("early_terminate") ? EarlyTermination.read(top.section("early_terminate")) : nil
+        if earlyTermination?.mode == .brackets, let capNode = runCapNode {
+            reader.fail("run_cap", capNode, "Hyperband brackets decide how many configs run; leave run_cap out")
+        }
+        if method == .random && runCapNode == nil && earlyTermination?.mode != .brackets {
             reader.fail("run_cap", root, "missing: a random search needs run_cap, the number of runs to sample")
         }
         let seed = top.seed("seed", default: 0)
@@ -99,7 +105,7 @@ public struct Sweep {
         let path = experiment.hasPrefix("/") || base.isEmpty ? experiment : "\(base)/\(experiment)"
         return Sweep(
             source: source, experimentPath: path, method: method, metric: metric, runCap: runCap, seed: seed,
-            parameters: parameters, warnings: warnings)
+            parameters: parameters, earlyTermination: earlyTermination, warnings: warnings)
     }
 
     /// Walks `parameters:`, where a key is a dotted path (`train.lr`), or a block holding
