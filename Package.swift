@@ -119,7 +119,8 @@ let package = Package(
                 "Planner", "Engine", "Determinism", "Vocabulary", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
+        .testTarget(
+            name: "SchedulerTests", dependencies: ["Scheduler", "Planner", "Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport"]),
         .testTarget(
             name: "CairnCLITests",
             dependencies: [

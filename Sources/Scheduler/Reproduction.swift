@@ -113,15 +113,21 @@ public struct Reproduction {
                 warn(note)
             }
         }
+        var options = Scheduler<LocalProcessExecutor>.Options(workers: 1, dataDirectory: dataDirectory)
+        // A run early termination stopped is reproduced to where it stopped, and stopped there.
+        let stoppedAt = original.status == .stopped ? checkpoints.last { $0.kinds.contains(.final) }?.epoch : nil
+        if let stoppedAt { options.pauseAfter = [hash: stoppedAt] }
         let scheduler = Scheduler(
-            tracker: copy, executor: LocalProcessExecutor(executable: executable),
-            options: .init(workers: 1, dataDirectory: dataDirectory), interrupt: Interrupt())
+            tracker: copy, executor: LocalProcessExecutor(executable: executable), options: options, interrupt: Interrupt())
         let start = Date()
         var failure: String?
         _ = try scheduler.run([hash]) { event in
             noteDataSet()  // at the first event: the process has started and is loading its data
-            if case let .finished(_, status, detail) = event, !status.isResult { failure = "\(status.rawValue): \(detail ?? "")" }
+            if case let .finished(_, status, detail) = event, !status.isResult, status != .paused || stoppedAt == nil {
+                failure = "\(status.rawValue): \(detail ?? "")"
+            }
         }
+        if failure == nil, stoppedAt != nil { try copy.stop(run: hash, reason: original.error ?? "stopped") }
         let seconds = Date().timeIntervalSince(start)
         noteDataSet()
         func duration(_ r: RunRecord?) -> Double {

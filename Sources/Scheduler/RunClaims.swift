@@ -30,8 +30,14 @@ public struct RunClaims: Sendable {
         _ = try tracker.ingest(runs: records.map(\.hash).filter { FileManager.default.fileExists(atPath: tracker.eventLogPath($0)) })
         var p = RunClaims()
         var candidates: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)] = []
+        // A stopped run is a result while this plan would stop it there too; otherwise it is
+        // resumed (a sweep without early termination needs all its epochs).
+        var stays: Set<String> = []
+        if let rule = plan.stopping {
+            for (hash, d) in try StopGate(rule: rule).decisions(tracker) { if case .stop = d { stays.insert(hash) } }
+        }
         for run in try tracker.runs(records.map(\.hash)) {
-            if run.status.isResult && !rerun {
+            if run.status.isResult && !rerun && (run.status != .stopped || stays.contains(run.hash)) {
                 p.cached.append(run.hash)
                 continue
             }
@@ -52,7 +58,7 @@ public struct RunClaims: Sendable {
                 p.elsewhere.append(c.hash)
                 continue
             }
-            if c.sawAttempts > 0 && !c.sawStatus.isResult { p.resumed.append(c.hash) }
+            if c.sawAttempts > 0 && (!c.sawStatus.isResult || c.sawStatus == .stopped) { p.resumed.append(c.hash) }
             p.toRun.append(c.hash)
         }
         return p

@@ -14,7 +14,13 @@ public final class Scheduler<E: Executor> {
         public var grace: Double = 3
         /// `--data-dir` for each run's process (see `ExecInvocation`).
         public var dataDirectory: String?
-        public init(workers: Int, retries: Int = 0, timeout: Double? = nil, dataDirectory: String? = nil) {
+        /// Early termination: runs pause at its bands or rungs and go on, or stop, as it decides.
+        public var stopping: StopGate?
+        /// Without early termination: runs to pause at the end of a given epoch (a stopped
+        /// run's reproduction trains to where it was stopped).
+        public var pauseAfter: [String: Int] = [:]
+        public init(workers: Int, retries: Int = 0, timeout: Double? = nil, dataDirectory: String? = nil, stopping: StopGate? = nil) {
+            self.stopping = stopping
             self.workers = workers
             self.retries = retries
             self.timeout = timeout
@@ -34,6 +40,9 @@ public final class Scheduler<E: Executor> {
 
     public struct Outcome: Sendable {
         public var completed = 0, failed = 0, diverged = 0, interrupted = 0
+        /// Runs early termination stopped, and runs left paused (their decision waits on runs
+        /// another cairn holds, or Ctrl-C came first): the next invocation goes on with them.
+        public var stopped = 0, paused = 0
         /// Followed runs that another cairn brought to a result (or to failure).
         public var finishedElsewhere = 0
         public var wasInterrupted = false
@@ -72,18 +81,30 @@ public final class Scheduler<E: Executor> {
         let records = try tracker.runs(hashes)
         var attempts = Dictionary(records.map { ($0.hash, $0.attempts) }, uniquingKeysWith: { a, _ in a })
         try tracker.writeSpecs(records)
-        queue.reverse()  // pop from the end, first run first
+        // Early termination: runs paused at a band or rung wait here for their decision; each
+        // queued run trains to its next one.
+        var parked: [String] = []
+        var pauseAt = options.pauseAfter
+        var continuing: Set<String> = []
+        var outcome = Outcome()
+        if options.stopping != nil {
+            queue = []
+            parked = hashes
+            try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
+            continuing = []  // a claimed run's first start was counted by its claim
+        } else {
+            queue.reverse()  // pop from the end, first run first
+        }
         var followed = elsewhere
         for hash in followed { onEvent(.following(hash: hash)) }
         var active: [Active] = []
-        var outcome = Outcome()
         var lastIngest = Date.distantPast
         var lastLease = Date()
         while !queue.isEmpty || !active.isEmpty || (!followed.isEmpty && !outcome.wasInterrupted) {
             // Queued runs are this scheduler's: keep their leases fresh for other machines.
             if Date().timeIntervalSince(lastLease) > Lease.interval {
                 lastLease = Date()
-                Lease.refresh(queue.map { tracker.leasePath($0.0) })
+                Lease.refresh((queue.map(\.0) + parked).map { tracker.leasePath($0) })
             }
             if interrupt.requested && !outcome.wasInterrupted {
                 outcome.wasInterrupted = true
@@ -97,6 +118,9 @@ public final class Scheduler<E: Executor> {
                 }
                 outcome.interrupted += queue.count
                 queue.removeAll()
+                for hash in parked { unlink(tracker.leasePath(hash)) }  // paused: the next invocation goes on
+                outcome.paused += parked.count
+                parked.removeAll()
                 followed.removeAll()  // they are their own scheduler's
             }
             if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
@@ -124,13 +148,14 @@ public final class Scheduler<E: Executor> {
             }
             while active.count < options.workers, let (hash, tries) = queue.popLast() {
                 // A first try was counted by its claim; its process's start event marks it running.
-                if tries > 1 {
+                if tries > 1 || continuing.remove(hash) != nil {
                     try tracker.startRetry(run: hash)
                     attempts[hash, default: 0] += 1
                 }
                 let attempt = attempts[hash] ?? tries
                 let invocation = ExecInvocation(
-                    hash: hash, attempt: attempt, store: tracker.directory, dataDirectory: options.dataDirectory)
+                    hash: hash, attempt: attempt, store: tracker.directory, dataDirectory: options.dataDirectory,
+                    pauseAfter: pauseAt[hash])
                 let handle = try executor.start(arguments: invocation.arguments, logPath: tracker.logPath(hash))
                 active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
                 onEvent(.started(hash: hash, attempt: attempt))
@@ -139,6 +164,17 @@ public final class Scheduler<E: Executor> {
                 let logged = try tracker.ingest(run: a.hash).status ?? tracker.run(a.hash)?.status
                 var requeued = false
                 defer { if !requeued { unlink(tracker.leasePath(a.hash)) } }
+                if logged == .paused {
+                    requeued = true
+                    if outcome.wasInterrupted || options.stopping == nil {
+                        if options.stopping == nil { onEvent(.finished(hash: a.hash, status: .paused, detail: nil)) }
+                        outcome.paused += 1
+                        unlink(tracker.leasePath(a.hash))
+                    } else {
+                        parked.append(a.hash)
+                    }
+                    continue
+                }
                 if logged == .completed || logged == .diverged {
                     if logged == .completed { outcome.completed += 1 } else { outcome.diverged += 1 }
                     try tracker.dropSupersededStates(run: a.hash)
@@ -172,6 +208,10 @@ public final class Scheduler<E: Executor> {
                     onEvent(.finished(hash: a.hash, status: .failed, detail: reason + (tail.isEmpty ? "" : "\n" + tail)))
                 }
             }
+            // Every end can settle a band or a rung: the parked runs' decisions, in plan order.
+            if !ended.isEmpty && !parked.isEmpty && !outcome.wasInterrupted {
+                try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
+            }
             // Follow the running runs' logs (this scheduler's and the ones held elsewhere) for
             // progress, a few times a second.
             if !(active.isEmpty && followed.isEmpty) && Date().timeIntervalSince(lastIngest) > 0.25 {
@@ -181,7 +221,19 @@ public final class Scheduler<E: Executor> {
                     let p = try tracker.progress(run: hash)
                     onEvent(.progress(hash: hash, epoch: p.epoch, loss: p.trainLoss))
                 }
-                if !followed.isEmpty { try takeOver(&followed, into: &queue, attempts: &attempts, outcome: &outcome, onEvent: onEvent) }
+                // A run training past a rung of one bracket on its way to another's budget
+                // settles that rung without pausing: its progress can free parked runs.
+                if !parked.isEmpty && followed.isEmpty && !outcome.wasInterrupted && results.values.contains(where: { $0.points > 0 }) {
+                    try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
+                }
+                if !followed.isEmpty {
+                    let taken = try takeOver(&followed, into: &queue, attempts: &attempts, outcome: &outcome, onEvent: onEvent)
+                    parked += taken
+                    if !parked.isEmpty {
+                        try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
+                    }
+                    continuing.subtract(taken)  // their claim counted this start
+                }
             }
             // Until a process ends, or a twentieth of a second for timeouts, progress and
             // Ctrl-C; not at all while a retry waits for a free worker.
@@ -191,16 +243,61 @@ public final class Scheduler<E: Executor> {
                 Thread.sleep(forTimeInterval: 0.05)  // only runs held elsewhere: look again soon
             }
         }
+        // Runs still waiting for a decision that needs runs this invocation could not finish.
+        for hash in parked { unlink(tracker.leasePath(hash)) }
+        outcome.paused += parked.count
         return outcome
     }
 
+    /// Early termination's decisions for the parked runs: to the queue (in plan order, each
+    /// to its next band or rung), stopped, or left waiting.
+    func decide(
+        _ parked: inout [String], into queue: inout [(String, Int)], pauseAt: inout [String: Int], continuing: inout Set<String>,
+        outcome: inout Outcome, onEvent: (Event) -> Void
+    ) throws {
+        guard let gate = options.stopping else { return }
+        let decisions = try gate.decisions(tracker)
+        var waiting: [String] = []
+        var resumed: [String] = []
+        for hash in parked {
+            switch decisions[hash] ?? .done {
+            case .train(let until):
+                pauseAt[hash] = until < (gate.rule.epochs[gate.order(hash)]) ? until : nil
+                resumed.append(hash)
+            case .wait:
+                waiting.append(hash)
+            case .stop(let reason):
+                try tracker.stop(run: hash, reason: reason)
+                try tracker.dropSupersededStates(run: hash)
+                unlink(tracker.leasePath(hash))
+                outcome.stopped += 1
+                onEvent(.finished(hash: hash, status: .stopped, detail: reason))
+            case .done:
+                // Claimed with its epochs all trained but no end logged: one more start logs it.
+                pauseAt[hash] = nil
+                resumed.append(hash)
+            }
+        }
+        parked = waiting
+        for hash in resumed {
+            // A paused run's next stretch is a new start of its process: one more attempt,
+            // resuming from its state.
+            continuing.insert(hash)
+            // The queue pops from its end: keep it in reverse plan order, earliest run last.
+            let i = queue.firstIndex { gate.order($0.0) < gate.order(hash) } ?? queue.endIndex
+            queue.insert((hash, 1), at: i)
+        }
+    }
+
     /// Followed runs that have a result are done; those no live process holds any more are
-    /// claimed (as they were seen, so of several followers one wins) and queued here.
+    /// claimed (as they were seen, so of several followers one wins) and queued here — or,
+    /// with early termination, returned, for its decision to place them.
     func takeOver(
         _ followed: inout [String], into queue: inout [(String, Int)], attempts: inout [String: Int],
         outcome: inout Outcome, onEvent: (Event) -> Void
-    ) throws {
+    ) throws -> [String] {
         var still: [String] = []
+        var taken: [String] = []
         for run in try tracker.runs(followed) {
             if run.status.isResult || run.status == .failed {
                 outcome.finishedElsewhere += 1
@@ -211,12 +308,13 @@ public final class Scheduler<E: Executor> {
             } else if try tracker.claim(run: run.hash, sawStatus: run.status, sawAttempts: run.attempts) {
                 attempts[run.hash] = run.attempts + 1
                 try tracker.writeSpecs([run])
-                queue.insert((run.hash, 1), at: 0)
+                if options.stopping != nil { taken.append(run.hash) } else { queue.insert((run.hash, 1), at: 0) }
             } else {
                 still.append(run.hash)  // another follower took it: follow that one
             }
         }
         followed = still
+        return taken
     }
 
     /// The last lines of a file.
