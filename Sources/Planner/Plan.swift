@@ -153,7 +153,14 @@ public enum Planner {
         case .bayes:
             preconditionFailure("Sweep.parse refuses method: bayes")
         case .random:
-            let cap = try brackets.map { try Self.configCount($0, template: template, file: file) } ?? sweep?.runCap ?? 1
+            let cap =
+                try brackets.map { t in
+                    // R is max_iter, else the epochs of the first draw (all draws must share them).
+                    var first = RandomStream(seed: sweep?.seed ?? 0, purpose: .sweep, index: 0)
+                    let draw = parameters.map { Assignment(key: $0.key, value: sample($0, &first), origin: $0.origin) }
+                    let r = try t.maxIter ?? template.resolve(draw).spec.train.epochs
+                    return Hyperband.brackets(maxBudget: r, eta: Int(t.eta)).reduce(0) { $0 + $1.rungs[0].configs }
+                } ?? sweep?.runCap ?? 1
             guard cap <= maxRuns else {
                 throw TooManyRuns(description: "run_cap is \(cap), more than the limit of \(maxRuns) runs (--max-runs)")
             }
@@ -219,13 +226,6 @@ public enum Planner {
         return plan
     }
 
-    /// The configs Hyperband's brackets start with, in all (the budget R is `max_iter`, else
-    /// the experiment's `train.epochs`).
-    static func configCount(_ t: EarlyTermination, template: ExperimentTemplate, file: String) throws -> Int {
-        let r = try t.maxIter ?? template.resolve([]).spec.train.epochs
-        return Hyperband.brackets(maxBudget: r, eta: Int(t.eta)).reduce(0) { $0 + $1.rungs[0].configs }
-    }
-
     /// Each bracket's configs: for a random search, the next n of its draws, bracket after
     /// bracket; for a grid, the first n of a permutation of the grid drawn from Philox with
     /// the sweep seed (purpose `hyperband`, index s), or the whole grid if it is smaller. A
@@ -251,7 +251,7 @@ public enum Planner {
         for bracket in Hyperband.brackets(maxBudget: r, eta: Int(t.eta)) {
             let n = bracket.rungs[0].configs
             if method == .random {
-                chosen.append((bracket, Array(next..<min(next + n, runs.count))))
+                chosen.append((bracket, Array(min(next, runs.count)..<min(next + n, runs.count))))
                 next += n
             } else {
                 var rng = RandomStream(seed: seed, purpose: .hyperband, index: UInt64(bracket.s))

@@ -211,4 +211,20 @@ import Vocabulary
         #expect(try plan(0).runs.map(\.hash) == a.runs.map(\.hash))
         #expect(try plan(1).stopping!.brackets.map(\.members) != rule.brackets.map(\.members))
     }
+
+    /// A random search's brackets take its draws in turn: 9 + 5 + 3 distinct configs for
+    /// R = 9, the plan's runs in draw order; run_cap is the brackets' to decide.
+    @Test func bracketsOfARandomSearchTakeItsDrawsInTurn() throws {
+        let sweep = """
+            experiment: e.yaml
+            method: random
+            seed: 4
+            early_terminate: { type: hyperband, mode: brackets, eta: 3 }
+            parameters: { train.lr: { distribution: log_uniform_values, min: 0.0001, max: 0.1 }, train.epochs: { value: 9 } }
+            """
+        let plan = try planSweep(sweep)
+        #expect(plan.runs.count == 17)
+        #expect(plan.stopping?.brackets.map(\.members) == [Array(0..<9), Array(9..<14), Array(14..<17)])
+        #expect(planErrors(sweep + "\nrun_cap: 5").contains { $0.contains("run_cap") })
+    }
 }
