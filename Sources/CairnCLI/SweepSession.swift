@@ -40,7 +40,8 @@ struct SweepSession {
             tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
             options: .init(
                 workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
-                retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option),
+                retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option,
+                stopping: plan.stopping.map(StopGate.init)),
             interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
         let progress = Progress(total: prep.toRun.count + prep.elsewhere.count, cached: prep.cached.count, epochs: epochs, label: label)
@@ -49,6 +50,12 @@ struct SweepSession {
         if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume") }
         try report(plan: plan, tracker: tracker, prep: prep, outcome: outcome)
         if outcome.wasInterrupted { throw ExitCode(130) }
+        if outcome.paused > 0 {
+            Terminal.line(
+                "\(outcome.paused) runs are paused at a band or rung, waiting for runs this cairn could not finish: run the same command again"
+            )
+            throw ExitCode(1)
+        }
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 
@@ -59,19 +66,25 @@ struct SweepSession {
         let sorted = rows.sorted { goal.prefers($0.summaries[metric]?.final ?? worst, over: $1.summaries[metric]?.final ?? worst) }
         let varying = plan.varyingKeys
         // Runs that took more than one attempt say so, with the epoch each attempt started from.
-        let retried = try tracker.attempts(runs: rows.map(\.record.hash)).filter { $0.value.count > 1 }
+        // (With early termination every paused run starts again: its epochs say more.)
+        let budget = try plan.stopping.map { try EarlyTerminationBudget(rule: $0, tracker: tracker) }
+        let retried = budget != nil ? [:] : try tracker.attempts(runs: rows.map(\.record.hash)).filter { $0.value.count > 1 }
         let cost = SweepCost(rows)
         let header =
-            ["run", "status"] + varying + [metric, "best"] + (cost.shown ? ["GFLOP", cost.energyHeader] : [])
+            ["run", "status"] + varying + [metric, "best"] + (budget != nil ? ["epochs"] : [])
+            + (cost.shown ? ["GFLOP", cost.energyHeader] : [])
             + (retried.isEmpty ? [] : ["attempts"])
         let table = sorted.map { r in
             [String(r.record.hash.prefix(12)), r.record.status.rawValue] + varying.map { r.params[$0].map(Table.cell) ?? "" }
                 + [
                     r.summaries[metric]?.final.map { Table.decimal($0) } ?? "-",
                     r.summaries[metric]?.best(goal).map { Table.decimal($0) } ?? "-",
-                ] + (cost.shown ? cost.cells(r) : []) + (retried.isEmpty ? [] : [retried[r.record.hash].map(AttemptText.short) ?? "1"])
+                ] + (budget.map { [$0.cell(r.record.hash)] } ?? []) + (cost.shown ? cost.cells(r) : [])
+                + (retried.isEmpty ? [] : [retried[r.record.hash].map(AttemptText.short) ?? "1"])
         }
         Terminal.line("\n" + Table.render(header: header, rows: table))
+        for line in StopText.lines(rows) { Terminal.line(line) }
+        if let budget { Terminal.line(budget.summary) }
         if cost.shown { Terminal.line(cost.summary) }
         if let best = sorted.first, let value = best.summaries[metric]?.final {
             // What a person does next, with short prefixes (any unique prefix names a run).
@@ -101,14 +114,20 @@ struct SweepSession {
                 "checkpoint_sha256": final.map { .string($0.object) } ?? .null,
             ])
         }
+        let stopping: [String: JSONValue] = [
+            "stopped": .number(Double(outcome.stopped)), "paused": .number(Double(outcome.paused)),
+            "early_termination": budget.map { $0.json(best: sorted.first, metric: metric) } ?? .null,
+        ]
         Terminal.line(
-            JSONValue.object([
-                "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)),
-                "cached": .number(Double(prep.cached.count)),
-                "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
-                "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)),
-                "finished_elsewhere": .number(Double(outcome.finishedElsewhere)), "runs": .array(runs), "cost": cost.json,
-            ]).canonical)
+            JSONValue.object(
+                stopping.merging([
+                    "sweep_hash": .string(plan.sweepHash), "planned": .number(Double(plan.runs.count)),
+                    "cached": .number(Double(prep.cached.count)),
+                    "completed": .number(Double(outcome.completed)), "failed": .number(Double(outcome.failed)),
+                    "diverged": .number(Double(outcome.diverged)), "interrupted": .number(Double(outcome.interrupted)),
+                    "finished_elsewhere": .number(Double(outcome.finishedElsewhere)), "runs": .array(runs), "cost": cost.json,
+                ]) { a, _ in a }
+            ).canonical)
     }
 }
 
@@ -148,6 +167,44 @@ struct SweepCost {
         return [
             "gflop": .number(t.gflop), "energy_joules": .number(t.joules), "energy_measured": .bool(measured),
             "co2e_grams": .number(t.grams),
+        ]
+    }
+}
+
+/// What early termination saved: the epochs the sweep's runs trained against what the same
+/// plan trains without it (every run to its `train.epochs`).
+struct EarlyTerminationBudget {
+    let rule: Stopping.Rule
+    let trained: [String: Int]
+    let stopped: Int
+
+    init(rule: Stopping.Rule, tracker: Tracker) throws {
+        self.rule = rule
+        let states = try StopGate(rule: rule).states(tracker)
+        trained = Dictionary(zip(rule.hashes, states.map(\.epochs)), uniquingKeysWith: { a, _ in a })
+        stopped = try tracker.runs(rule.hashes).filter { $0.status == .stopped }.count
+    }
+
+    var epochsTrained: Int { trained.values.reduce(0, +) }
+    var epochsWithout: Int { rule.epochs.reduce(0, +) }
+
+    func cell(_ hash: String) -> String {
+        let full = rule.hashes.firstIndex(of: hash).map { rule.epochs[$0] }
+        return "\(trained[hash] ?? 0)/\(full.map(String.init) ?? "?")"
+    }
+
+    var summary: String {
+        let share = epochsWithout > 0 ? Double(epochsTrained) / Double(epochsWithout) * 100 : 0
+        return "early termination (\(StopText.describe(rule))): \(stopped) of \(rule.hashes.count) runs stopped; "
+            + "\(epochsTrained) epochs trained of the \(epochsWithout) the same plan trains without it (\(String(format: "%.0f", share))%)"
+    }
+
+    func json(best: RunRow?, metric: String) -> JSONValue {
+        [
+            "mode": .string(rule.termination.mode.rawValue), "stopped": .number(Double(stopped)),
+            "epochs_trained": .number(Double(epochsTrained)), "epochs_without": .number(Double(epochsWithout)),
+            "best_run": best.map { .string($0.record.hash) } ?? .null,
+            "best_value": best?.summaries[metric]?.final.map(JSONValue.number) ?? .null,
         ]
     }
 }

@@ -20,7 +20,7 @@ struct ListCommand: ParsableCommand {
     @Option(help: "Only runs of this sweep (a sweep-hash prefix, or the sweep file).") var sweep: String?
     @Option(
         help: ArgumentHelp(
-            "Only runs with this status (planned, queued, running, completed, failed, diverged, interrupted). Repeatable.",
+            "Only runs with this status (planned, queued, running, completed, failed, diverged, interrupted, paused, stopped). Repeatable.",
             valueName: "status"), transform: RunStatus.parse)
     var status: [RunStatus] = []
     @Option(name: .customLong("where"), help: ArgumentHelp("A filter, e.g. 'train.lr < 0.01 and val_accuracy >= 0.85'.", valueName: "expr"))
@@ -81,5 +81,6 @@ struct ListCommand: ParsableCommand {
         }
         Terminal.line(Table.fit(header: header, rows: cells, width: Terminal.width))
         Terminal.line("\(rows.count) run\(rows.count == 1 ? "" : "s")")
+        for line in StopText.lines(rows) { Terminal.line(line) }
     }
 }

@@ -54,6 +54,7 @@ struct PlanCommand: ParsableCommand {
             ]
             if let bound = plan.gridUpperBound { out["grid_points"] = .number(Double(bound)) }
             if let d = plan.runs.first?.datasetSHA256 { out["dataset_sha256"] = .string(d) }
+            if let rule = plan.stopping { out["early_termination"] = StopText.json(rule) }
             Terminal.line(JSONValue.object(out).canonical)
             return
         }
@@ -61,6 +62,7 @@ struct PlanCommand: ParsableCommand {
         if let bound = plan.gridUpperBound, bound != plan.runs.count {
             head += " (grid of \(bound) points; duplicates collapsed\(plan.sweep?.runCap.map { ", run_cap \($0)" } ?? ""))"
         }
+        if let rule = plan.stopping { head += "\n" + StopText.plan(rule).joined(separator: "\n") }
         Terminal.line(head + "\n")
         let header = ["run"] + plan.varyingKeys
         let rows = plan.runs.map { r in [String(r.hash.prefix(12))] + plan.varyingKeys.map { r.params[$0].map(Table.cell) ?? "" } }

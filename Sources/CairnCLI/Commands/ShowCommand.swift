@@ -66,7 +66,11 @@ struct ShowCommand: ParsableCommand {
         }
         if !row.tags.isEmpty { lines.append("  tags      \(row.tags.joined(separator: ", "))") }
         if let note = r.note { lines.append("  note      " + note.replacingOccurrences(of: "\n", with: "\n            ")) }
-        if let e = r.error { lines.append("  error     " + e.replacingOccurrences(of: "\n", with: "\n            ")) }
+        if let why = StopText.reason(r) {
+            lines.append("  stopped   " + why)
+        } else if let e = r.error {
+            lines.append("  error     " + e.replacingOccurrences(of: "\n", with: "\n            "))
+        }
         if let p = provenance {
             lines.append(
                 "  cairn     \(p.cairnVersion), numerics version \(p.numericsVersion), Swift \(p.swiftVersion)\(p.gitCommit.map { ", commit \($0.prefix(12))" } ?? "")"

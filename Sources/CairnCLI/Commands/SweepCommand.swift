@@ -12,10 +12,15 @@ struct SweepCommand: ParsableCommand {
             taken over if it dies. Ctrl-C stops launching and ends the running runs (a second Ctrl-C \
             kills them); run the same command to resume. Exit 0 means every run has a result.
 
+            A sweep file's early_terminate (W&B's hyperband rule, or mode: brackets for Hyperband) \
+            pauses runs at its bands or rungs and stops the ones behind, the same ones at any \
+            --workers; a stopped run is a result, and a sweep that needs more of its epochs resumes it.
+
             Examples:
               cairn sweep sweeps/quickstart.yaml
               cairn sweep sweeps/quickstart.yaml --workers 1 --retries 2 --timeout 10m
               cairn sweep sweeps/fashion-lr-width.yaml --set train.epochs=3 --json
+              cairn sweep sweeps/fashion-budget-brackets.yaml
             """)
 
     @Argument(help: "A sweep file (or an experiment file, with --set values to sweep).") var file: String

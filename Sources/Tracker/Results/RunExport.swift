@@ -8,9 +8,11 @@ import Vocabulary
 ///     let rows = try tracker.runs(RunQuery(sweep: "8a87f2"))
 ///     print(RunExport.csv(rows))
 public enum RunExport {
-    /// One run: hash, name, status, params, tags, note, and each metric's final, min, max, kind.
+    /// One run: hash, name, status (and why it stopped, if early termination stopped it),
+    /// params, tags, note, and each metric's final, min, max, kind.
     public static func json(_ r: RunRow) -> JSONValue {
         [
+            "stopped": r.record.status == .stopped ? r.record.error.map(JSONValue.string) ?? .null : .null,
             "hash": .string(r.record.hash), "name": .string(r.record.name), "status": .string(r.record.status.rawValue),
             "params": .object(r.params), "tags": .array(r.tags.map(JSONValue.string)), "note": r.record.note.map(JSONValue.string) ?? .null,
             "metrics": .object(
