@@ -51,6 +51,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case testSplit = 7
     /// Which configs of a grid each Hyperband bracket starts with.
     case hyperband = 8
+    /// A model-based search's suggestions (random draws and candidates), one stream each.
+    case search = 9
 }
 
 /// A stream of random numbers keyed by (seed, purpose, index).

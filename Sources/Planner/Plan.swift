@@ -44,6 +44,22 @@ public struct Plan {
     public let sweep: Sweep?
     /// Early termination's rule over these runs (the sweep's `early_terminate`), if any.
     public internal(set) var stopping: Stopping.Rule?
+    /// `method: bayes`: the search that makes each round's runs; `runs` holds round 0.
+    public internal(set) var search: ModelSearch?
+
+    /// The same plan holding `runs` (a model-based search's rounds so far), its early
+    /// termination rule over them.
+    public func with(runs: [PlannedRun]) -> Plan {
+        var p = Plan(
+            sweepHash: sweepHash, runs: runs, varyingKeys: JSONValue.varyingKeys(runs.map(\.params)), definition: definition,
+            gridUpperBound: nil, warnings: warnings, sweep: sweep, stopping: nil, search: search)
+        if let rule = stopping {
+            p.stopping = Stopping.Rule(
+                termination: rule.termination, epochs: runs.map(\.spec.train.epochs), hashes: runs.map(\.hash), brackets: [],
+                metric: rule.metric, goal: rule.goal)
+        }
+        return p
+    }
 
     /// What the sweep optimises: its file's `metric`, else the default metric
     /// (`MetricName.defaultSweepMetric`) under its own goal (`Goal.of`).
@@ -102,23 +118,18 @@ public enum Planner {
         var errors: [ConfigError] = []
         func add(_ assignment: [Assignment]) throws -> Bool {
             do {
-                let (name, spec) = try template.resolve(assignment)
-                let (dataset, files) = try hashes.identify(spec.data)
-                let json = spec.json
-                let hash = sha256Hex([RunSpec.canonicalBytes(json, datasetSHA256: dataset)])
-                guard seen.insert(hash).inserted else { return false }
-                let params = Dictionary(uniqueKeysWithValues: keys.map { ($0, json.value(at: $0) ?? .null) })
-                runs.append(PlannedRun(hash: hash, name: name, spec: spec, datasetSHA256: dataset, params: params, dataFiles: files))
+                let run = try Self.plannedRun(assignment, template: template, keys: keys, hashes: &hashes)
+                guard seen.insert(run.hash).inserted else { return false }
+                runs.append(run)
                 return true
             } catch let e as ConfigErrors {
                 for err in e.errors where !errors.contains(err) { errors.append(err) }
                 return false
-            } catch let e as DatasetError {
-                throw ConfigErrors(errors: [ConfigError(source: template.source, path: "data", message: e.description)])
             }
         }
 
         var upperBound: Int?
+        var search: ModelSearch?
         let termination = sweep?.earlyTermination
         let brackets = termination?.mode == .brackets ? termination : nil
         switch method {
@@ -151,7 +162,11 @@ public enum Planner {
                 break
             }
         case .bayes:
-            preconditionFailure("Sweep.parse refuses method: bayes")
+            let settings = sweep!.bayes!
+            search = ModelSearch(
+                model: settings.model, batch: settings.batch, cap: sweep?.runCap ?? 1, multivariate: settings.multivariate,
+                seed: sweep?.seed ?? 0, parameters: parameters, template: template, hashes: hashes)
+            do { runs = try search!.round(0, after: []).map(\.0) } catch let e as ConfigErrors { errors += e.errors }
         case .random:
             let cap =
                 try brackets.map { t in
@@ -208,9 +223,16 @@ public enum Planner {
             "method": .string(method.rawValue),
             "metric": sweep?.metric.map { ["name": .string($0.name), "goal": .string($0.goal.rawValue)] } ?? .null,
             "run_cap": sweep?.runCap.map { .number(Double($0)) } ?? .null,
-            "seed": method == .random || brackets != nil ? .number(Double(sweep?.seed ?? 0)) : .null,
+            "seed": method != .grid || brackets != nil ? .number(Double(sweep?.seed ?? 0)) : .null,
             "parameters": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.domain.canonical) })),
         ]
+        if let b = sweep?.bayes {
+            guard case .object(var o) = definition else { preconditionFailure() }
+            o["bayes"] = [
+                "model": .string(b.model.rawValue), "batch": .number(Double(b.batch)), "multivariate": .bool(b.multivariate),
+            ]
+            definition = .object(o)
+        }
         if let termination {
             // Only a sweep that has it says so: every other sweep keeps its hash.
             guard case .object(var o) = definition else { preconditionFailure() }
@@ -219,7 +241,7 @@ public enum Planner {
         }
         var plan = Plan(
             sweepHash: sha256Hex([definition.canonicalBytes]), runs: runs, varyingKeys: varying, definition: definition.canonical,
-            gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep, stopping: nil)
+            gridUpperBound: upperBound, warnings: sweep?.warnings ?? [], sweep: sweep, stopping: nil, search: search)
         if let termination {
             plan.stopping = try Self.stoppingRule(termination, plan: plan, members: members, file: file)
         }
@@ -284,6 +306,22 @@ public enum Planner {
         return Stopping.Rule(
             termination: t, epochs: plan.runs.map(\.spec.train.epochs), hashes: plan.runs.map(\.hash), brackets: members, metric: metric,
             goal: plan.metric.goal)
+    }
+
+    /// One run from values for the swept keys: resolved, its data set identified, hashed.
+    static func plannedRun(
+        _ assignment: [Assignment], template: ExperimentTemplate, keys: [String], hashes: inout DatasetHashes
+    ) throws -> PlannedRun {
+        do {
+            let (name, spec) = try template.resolve(assignment)
+            let (dataset, files) = try hashes.identify(spec.data)
+            let json = spec.json
+            let hash = sha256Hex([RunSpec.canonicalBytes(json, datasetSHA256: dataset)])
+            let params = Dictionary(uniqueKeysWithValues: keys.map { ($0, json.value(at: $0) ?? .null) })
+            return PlannedRun(hash: hash, name: name, spec: spec, datasetSHA256: dataset, params: params, dataFiles: files)
+        } catch let e as DatasetError {
+            throw ConfigErrors(errors: [ConfigError(source: template.source, path: "data", message: e.description)])
+        }
     }
 
     /// The count of a grid, without materialising it.

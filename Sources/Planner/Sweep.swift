@@ -32,12 +32,15 @@ public struct Sweep {
     public let parameters: [Parameter]
     /// `early_terminate`, if any.
     public let earlyTermination: EarlyTermination?
+    /// `method: bayes`'s model (`bayes: { model: gp | tpe }`, default gp), its round size
+    /// (`batch`, default 1) and, for TPE, `multivariate` (default true, as Optuna 5's).
+    public let bayes: (model: ModelSearch.Model, batch: Int, multivariate: Bool)?
     /// One line per W&B-only key that means nothing here.
     public let warnings: [String]
 
     /// Keys W&B sweeps use that mean nothing to Cairn: accepted, with a warning.
     static let wandbOnlyKeys = ["program", "command", "project", "entity", "description", "name"]
-    static let keys = ["experiment", "method", "metric", "run_cap", "seed", "parameters", "early_terminate"]
+    static let keys = ["experiment", "method", "metric", "run_cap", "seed", "parameters", "early_terminate", "bayes"]
     static let domainKeys = ["value", "values", "distribution", "min", "max", "mu", "sigma", "q", "probabilities"]
 
     /// Reads a sweep file. Throws `ConfigErrors` listing every problem found.
@@ -65,9 +68,21 @@ public struct Sweep {
         }
         let methodNode = top.value("method")
         let method = top.choice("method", default: Method.grid)
+        var bayes: (ModelSearch.Model, Int, Bool)?
         if method == .bayes {
-            reader.fail("method", methodNode, "bayes is not supported yet; use grid or random")
+            let b = top.section("bayes")
+            let model = b.choice("model", default: ModelSearch.Model.gp)
+            let batch = b.integer("batch", default: 1, where: { $0 >= 1 }, "≥ 1 (suggestions per round)")
+            let multivariate = b.bool("multivariate", default: model == .tpe)
+            if b.has("multivariate") && model != .tpe {
+                b.reader.fail(b.keyPath("multivariate"), b.value("multivariate"), "multivariate applies to model: tpe")
+            }
+            b.finish(known: ["model", "batch", "multivariate"])
+            bayes = (model, batch, multivariate)
+        } else if top.has("bayes") {
+            reader.fail("bayes", top.value("bayes"), "bayes settings apply to method: bayes (this sweep's method is \(method.rawValue))")
         }
+        _ = methodNode
         var metric: (String, Goal)?
         if top.has("metric") {
             let m = top.section("metric")
@@ -85,6 +100,14 @@ public struct Sweep {
         }
         if method == .random && runCapNode == nil && earlyTermination?.mode != .brackets {
             reader.fail("run_cap", root, "missing: a random search needs run_cap, the number of runs to sample")
+        }
+        if method == .bayes && runCapNode == nil {
+            reader.fail("run_cap", root, "missing: a bayes search needs run_cap, its budget of runs")
+        }
+        if method == .bayes && earlyTermination?.mode == .brackets {
+            reader.fail(
+                "early_terminate.mode", top.value("early_terminate"),
+                "Hyperband brackets draw their own configs; with method: bayes use W&B's rule (mode: bands)")
         }
         let seed = top.seed("seed", default: 0)
         var parameters: [Parameter] = []
@@ -105,7 +128,7 @@ public struct Sweep {
         let path = experiment.hasPrefix("/") || base.isEmpty ? experiment : "\(base)/\(experiment)"
         return Sweep(
             source: source, experimentPath: path, method: method, metric: metric, runCap: runCap, seed: seed,
-            parameters: parameters, earlyTermination: earlyTermination, warnings: warnings)
+            parameters: parameters, earlyTermination: earlyTermination, bayes: bayes, warnings: warnings)
     }
 
     /// Walks `parameters:`, where a key is a dotted path (`train.lr`), or a block holding

@@ -22,8 +22,8 @@ import Testing
             "experiment: e.yaml\nmethod: gird\n",
             ["DIR/s.yaml:2:9: method: unknown value \"gird\"; expected one of: grid, random, bayes; did you mean \"grid\"?"]
         ),
-        // 4. bayes
-        ("experiment: e.yaml\nmethod: bayes\n", ["DIR/s.yaml:2:9: method: bayes is not supported yet; use grid or random"]),
+        // 4. bayes without its budget
+        ("experiment: e.yaml\nmethod: bayes\n", ["DIR/s.yaml:1:1: run_cap: missing: a bayes search needs run_cap, its budget of runs"]),
         // 5. random without run_cap
         (
             "experiment: e.yaml\nmethod: random\nparameters:\n  train.lr: { distribution: uniform, min: 0.1, max: 0.2 }\n",
