@@ -15,6 +15,7 @@ struct Bench: ParsableCommand {
             """,
         subcommands: [
             EngineBench.self, PlanBench.self, TrackerBench.self, ScheduleBench.self, ResumeBench.self, LoadBench.self, DecisionsBench.self,
+            SearchBench.self,
         ])
 }
 

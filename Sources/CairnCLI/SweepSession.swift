@@ -24,6 +24,7 @@ struct SweepSession {
             Terminal.line("\(plan.runs.count) runs planned (sweep \(plan.sweepHash.prefix(12))); --dry-run: nothing started")
             return
         }
+        if plan.search != nil { return try runSearch(plan, tracker: tracker) }
         let prep = try RunClaims.take(plan, in: tracker, source: file, rerun: options.rerun)
         let fresh = prep.toRun.count - prep.resumed.count
         Terminal.line(
@@ -38,11 +39,7 @@ struct SweepSession {
         interrupt.install()
         let scheduler = Scheduler(
             tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
-            options: .init(
-                workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
-                retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option,
-                stopping: plan.stopping.map(StopGate.init)),
-            interrupt: interrupt)
+            options: schedulerOptions(plan), interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
         let progress = Progress(total: prep.toRun.count + prep.elsewhere.count, cached: prep.cached.count, epochs: epochs, label: label)
         let outcome = try scheduler.run(prep.toRun, following: prep.elsewhere, onEvent: progress.handle)
@@ -56,6 +53,46 @@ struct SweepSession {
             )
             throw ExitCode(1)
         }
+        if outcome.failed > 0 { throw ExitCode(1) }
+    }
+
+    func schedulerOptions(_ plan: Plan) -> Scheduler<LocalProcessExecutor>.Options {
+        .init(
+            workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
+            retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option,
+            stopping: plan.stopping.map(StopGate.init))
+    }
+
+    /// `method: bayes`: round after round, each planned from the results before it.
+    func runSearch(_ plan: Plan, tracker: Tracker) throws {
+        let search = plan.search!
+        Terminal.line(
+            "sweep \(plan.sweepHash.prefix(12)): bayes (\(search.model.rawValue)\(search.multivariate ? ", multivariate" : "")), "
+                + "\(search.cap) runs in rounds of \(search.batch)")
+        let interrupt = Interrupt()
+        interrupt.install()
+        let driver = ModelBasedSweep(
+            tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath), options: schedulerOptions(plan),
+            interrupt: interrupt)
+        var paramsOf: [String: [String: JSONValue]] = [:]
+        let keys = search.keys
+        let progress = Progress(total: search.cap, cached: 0, epochs: [:]) { hash in
+            ([String(hash.prefix(12))] + keys.map { "\($0)=\(paramsOf[hash]?[$0].map(Table.cell) ?? "")" }).joined(separator: " ")
+        }
+        progress.fallbackEpochs = plan.runs.first?.spec.train.epochs ?? 0
+        let summary = try driver.run(plan, source: file, rerun: options.rerun) { e in
+            if case .started(let hash, _) = e, paramsOf[hash] == nil, let r = try? tracker.run(hash) {
+                paramsOf[hash] = Dictionary(
+                    uniqueKeysWithValues: keys.map { k in (k, (try? JSONValue.parse(Array(r.config.utf8)))?.value(at: k) ?? .null) })
+            }
+            progress.handle(e)
+        }
+        progress.finish()
+        let outcome = summary.outcome.total
+        if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume (finished rounds are cached)") }
+        Terminal.line("\(summary.suggestions.count) suggestions recorded in \(tracker.directory)/searches/\(plan.sweepHash).jsonl")
+        try report(plan: summary.plan, tracker: tracker, prep: summary.claims, outcome: outcome)
+        if outcome.wasInterrupted { throw ExitCode(130) }
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 

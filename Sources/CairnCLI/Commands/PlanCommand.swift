@@ -55,12 +55,24 @@ struct PlanCommand: ParsableCommand {
             if let bound = plan.gridUpperBound { out["grid_points"] = .number(Double(bound)) }
             if let d = plan.runs.first?.datasetSHA256 { out["dataset_sha256"] = .string(d) }
             if let rule = plan.stopping { out["early_termination"] = StopText.json(rule) }
+            if let search = plan.search {
+                out["bayes"] = [
+                    "model": .string(search.model.rawValue), "batch": .number(Double(search.batch)), "run_cap": .number(Double(search.cap)),
+                    "rounds": .number(Double(search.rounds)), "round": .number(0),
+                ]
+            }
             Terminal.line(JSONValue.object(out).canonical)
             return
         }
         var head = "\(file)  sweep \(plan.sweepHash.prefix(12))\n\(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")"
         if let bound = plan.gridUpperBound, bound != plan.runs.count {
             head += " (grid of \(bound) points; duplicates collapsed\(plan.sweep?.runCap.map { ", run_cap \($0)" } ?? ""))"
+        }
+        if let search = plan.search {
+            head =
+                "\(file)  sweep \(plan.sweepHash.prefix(12))\nbayes (\(search.model.rawValue)\(search.multivariate ? ", multivariate" : "")): "
+                + "run_cap \(search.cap) in \(search.rounds) round\(search.rounds == 1 ? "" : "s") of \(search.batch)\n"
+                + "round 0 (\(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")) below; later rounds depend on the results of the rounds before them"
         }
         if let rule = plan.stopping { head += "\n" + StopText.plan(rule).joined(separator: "\n") }
         Terminal.line(head + "\n")

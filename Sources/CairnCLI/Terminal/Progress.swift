@@ -11,6 +11,8 @@ final class Progress {
     let total: Int
     let cached: Int
     let epochs: [String: Int]
+    /// For runs planned after the progress display started (a bayes sweep's later rounds).
+    var fallbackEpochs = 0
     let label: (String) -> String
     let started = Date()
     var done = 0, failed = 0
@@ -88,7 +90,8 @@ final class Progress {
         ]
         for r in running {
             lines.append(
-                "    \(label(r.hash))  epoch \(r.epoch)/\(epochs[r.hash] ?? 0)  loss \(r.loss.map { String(format: "%.4f", $0) } ?? "-")")
+                "    \(label(r.hash))  epoch \(r.epoch)/\(epochs[r.hash] ?? fallbackEpochs)  loss \(r.loss.map { String(format: "%.4f", $0) } ?? "-")"
+            )
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         drawn = lines.count
