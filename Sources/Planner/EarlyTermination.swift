@@ -240,46 +240,74 @@ public enum Stopping {
         }
 
         /// W&B's rule, decided in plan order: run i's fate at band b is judged against the
-        /// runs before it that reached b — the decision one worker running the plan in order
-        /// makes — and waits until each run before it has reached b or stopped short of it.
+        /// runs before it that reached b and were not stopped before it — the decision one
+        /// worker running the plan in order makes — and waits until each run before it has
+        /// reached b or stopped short of it. Every run's fate comes from its history alone, so
+        /// a run the store holds from elsewhere (completed by a sweep without early
+        /// termination, trained further by another) counts only where this sweep would have
+        /// let it get to.
         func bands(_ runs: [RunState]) -> [Decision] {
             var out: [Decision] = []
             let sign = goal.maximizes ? -1.0 : 1.0
             let all = termination.bands(upTo: epochs.max() ?? 0)
+            // Per run: the band index it is stopped at, and how many leading bands' fates are known.
+            var stoppedAt = [Int?](repeating: nil, count: runs.count)
+            var known = [Int](repeating: 0, count: runs.count)
+            /// Whether run j counts at band index m: true, false, or nil while unknown.
+            func counts(_ j: Int, _ m: Int) -> Bool? {
+                if let s = stoppedAt[j], s < m { return false }
+                if epochs[j] < all[m] { return false }  // its budget ends before the band
+                guard known[j] >= m else { return nil }
+                if runs[j].epochs >= all[m] { return true }
+                return runs[j].ended ? false : nil
+            }
             for (i, run) in runs.enumerated() {
-                if run.ended {
-                    out.append(.done)
-                    continue
-                }
                 var decision: Decision?
-                for b in all where b < epochs[i] {
-                    if run.epochs < b {
-                        decision = .train(until: b)
+                var m = 0
+                while m < all.count {
+                    let b = all[m]
+                    if b >= epochs[i] || run.epochs < b {
+                        // Not judged here (past its budget), or not there yet.
+                        if run.epochs >= b || run.ended {
+                            m += 1
+                            continue
+                        }
+                        decision = b < epochs[i] ? .train(until: b) : nil
                         break
                     }
-                    // Ready once every earlier run has reached b or will never reach it.
-                    let ready = (0..<i).allSatisfy { j in
-                        if runs[j].epochs >= b || runs[j].ended || epochs[j] < b { return true }
-                        if case .stop = out[j] { return true }
-                        return false
+                    var values: [Double] = []
+                    var ready = true
+                    for j in 0..<i {
+                        guard let c = counts(j, m) else {
+                            ready = false
+                            break
+                        }
+                        if c { values.append(value(runs[j], at: b)) }
                     }
                     guard ready else {
                         decision = .wait
                         break
                     }
-                    var values = (0..<i).filter { runs[$0].epochs >= b }.map { value(runs[$0], at: b) }
                     values.append(value(run, at: b))
                     let threshold = termination.threshold(values)
                     let condition = termination.strict ? value(run, at: b) : (1...b).map { value(run, at: $0) }.min()!
                     if condition > threshold {
+                        stoppedAt[i] = m
                         decision = .stop(
                             reason:
                                 "stopped at band \(b): \(metric) \(termination.strict ? "" : "best ")\(show(condition, goalSign: sign)) "
                                 + "worse than the threshold \(show(threshold, goalSign: sign)) of \(values.count) runs")
+                        m = all.count
                         break
                     }
+                    m += 1
                 }
-                out.append(decision ?? (run.epochs < epochs[i] ? .train(until: epochs[i]) : .done))
+                known[i] = m
+                if run.ended {
+                    out.append(.done)  // a result stays one; its fate above only shapes the thresholds
+                } else {
+                    out.append(decision ?? (run.epochs < epochs[i] ? .train(until: epochs[i]) : .done))
+                }
             }
             return out
         }

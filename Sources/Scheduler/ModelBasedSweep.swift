@@ -43,10 +43,9 @@ public struct ModelBasedSweep<E: Executor> {
             onRound(r, round.count)
             summary.plan = plan.with(runs: results.map(\.run) + round.map(\.0))
             summary.suggestions += round.map(\.1)
-            let claims = try RunClaims.take(summary.plan, in: tracker, source: source, rerun: rerun)
-            // Earlier rounds' runs are results already: count this round's own.
-            let mine = Set(round.map(\.0.hash))
-            summary.claims.cached += claims.cached.filter(mine.contains)
+            // Every run so far is recorded with the sweep; only this round's are claimed.
+            let claims = try RunClaims.take(summary.plan, in: tracker, source: source, rerun: rerun, only: round.map(\.0.hash))
+            summary.claims.cached += claims.cached
             summary.claims.toRun += claims.toRun
             summary.claims.resumed += claims.resumed
             summary.claims.elsewhere += claims.elsewhere

@@ -127,7 +127,9 @@ public struct Reproduction {
                 failure = "\(status.rawValue): \(detail ?? "")"
             }
         }
-        if failure == nil, stoppedAt != nil { try copy.stop(run: hash, reason: original.error ?? "stopped") }
+        if failure == nil, stoppedAt != nil, try !copy.stop(run: hash, reason: original.error ?? "stopped") {
+            failure = "the reproduction has no state at epoch \(stoppedAt!) to stop with"
+        }
         let seconds = Date().timeIntervalSince(start)
         noteDataSet()
         func duration(_ r: RunRecord?) -> Double {

@@ -19,7 +19,9 @@ public struct RunClaims: Sendable {
     /// Runs another live scheduler is running now.
     public var elsewhere: [String] = []
 
-    public static func take(_ plan: Plan, in tracker: Tracker, source: String, rerun: Bool) throws -> RunClaims {
+    /// `only`: of the plan's runs (all recorded with the sweep), the ones to sort and claim
+    /// (a model-based sweep's latest round).
+    public static func take(_ plan: Plan, in tracker: Tracker, source: String, rerun: Bool, only: [String]? = nil) throws -> RunClaims {
         try recordData(plan.runs, in: tracker)
         let records = try tracker.record(
             sweep: SweepRecord(
@@ -32,17 +34,20 @@ public struct RunClaims: Sendable {
         var candidates: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)] = []
         // A stopped run is a result while this plan would stop it there too; otherwise it is
         // resumed (a sweep without early termination needs all its epochs).
+        // (Decided with failed runs as not ended: this invocation runs them again.)
         var stays: Set<String> = []
         if let rule = plan.stopping {
-            for (hash, d) in try StopGate(rule: rule).decisions(tracker) { if case .stop = d { stays.insert(hash) } }
+            for (hash, d) in try StopGate(rule: rule).decisions(tracker, failedEnded: false) { if case .stop = d { stays.insert(hash) } }
         }
+        let only = only.map(Set.init)
         for run in try tracker.runs(records.map(\.hash)) {
+            if let only, !only.contains(run.hash) { continue }
             if run.status.isResult && !rerun && (run.status != .stopped || stays.contains(run.hash)) {
                 p.cached.append(run.hash)
                 continue
             }
-            // Queued or running and held by a live process: another scheduler owns it.
-            if (run.status == .running || run.status == .queued) && tracker.isHeld(run) {
+            // Queued, running or paused and held by a live process: another scheduler owns it.
+            if [.running, .queued, .paused].contains(run.status) && tracker.isHeld(run) {
                 p.elsewhere.append(run.hash)
                 continue
             }

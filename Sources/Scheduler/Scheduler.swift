@@ -167,7 +167,7 @@ public final class Scheduler<E: Executor> {
                 if logged == .paused {
                     requeued = true
                     if outcome.wasInterrupted || options.stopping == nil {
-                        if options.stopping == nil { onEvent(.finished(hash: a.hash, status: .paused, detail: nil)) }
+                        onEvent(.finished(hash: a.hash, status: .paused, detail: nil))
                         outcome.paused += 1
                         unlink(tracker.leasePath(a.hash))
                     } else {
@@ -267,7 +267,12 @@ public final class Scheduler<E: Executor> {
             case .wait:
                 waiting.append(hash)
             case .stop(let reason):
-                try tracker.stop(run: hash, reason: reason)
+                guard try tracker.stop(run: hash, reason: reason) else {
+                    // Its last epoch has no state to stop with: train that epoch again first.
+                    pauseAt[hash] = try tracker.progress(run: hash).epoch
+                    resumed.append(hash)
+                    continue
+                }
                 try tracker.dropSupersededStates(run: hash)
                 unlink(tracker.leasePath(hash))
                 outcome.stopped += 1

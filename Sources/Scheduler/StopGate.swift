@@ -18,7 +18,9 @@ public struct StopGate: Sendable {
     func order(_ hash: String) -> Int { position[hash] ?? Int.max }
 
     /// Each run's state as the rule sees it.
-    public func states(_ tracker: Tracker) throws -> [Stopping.RunState] {
+    /// `failedEnded`: whether a failed run counts as ended (false when this invocation is
+    /// about to run the failed ones again).
+    public func states(_ tracker: Tracker, failedEnded: Bool = true) throws -> [Stopping.RunState] {
         let records = Dictionary(try tracker.runs(rule.hashes).map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         let history = try tracker.history(runs: rule.hashes, keys: [rule.metric])
         let sign = rule.goal.maximizes ? -1.0 : 1.0
@@ -29,11 +31,11 @@ public struct StopGate: Sendable {
             for p in points where p.epoch >= 1 { values[p.epoch - 1] = p.value.map { $0 * sign } ?? .infinity }
             let status = records[hash]?.status
             return Stopping.RunState(
-                epochs: epochs, values: values, ended: status == .completed || status == .diverged || status == .failed)
+                epochs: epochs, values: values, ended: status == .completed || status == .diverged || (failedEnded && status == .failed))
         }
     }
 
-    public func decisions(_ tracker: Tracker) throws -> [String: Stopping.Decision] {
-        Dictionary(zip(rule.hashes, rule.decide(try states(tracker))), uniquingKeysWith: { a, _ in a })
+    public func decisions(_ tracker: Tracker, failedEnded: Bool = true) throws -> [String: Stopping.Decision] {
+        Dictionary(zip(rule.hashes, rule.decide(try states(tracker, failedEnded: failedEnded))), uniquingKeysWith: { a, _ in a })
     }
 }

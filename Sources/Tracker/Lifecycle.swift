@@ -105,16 +105,21 @@ extension Tracker {
     /// checkpoint (a state and a checkpoint of one epoch are the same bytes) and its log ends
     /// `stopped` with the reason — in the log, which stays the authority on the run, then in
     /// the index. Only the scheduler calls it, while no process of the run is alive.
-    package func stop(run hash: String, reason: String) throws {
+    ///
+    /// Returns false, and changes nothing, when the run's latest intact state is older than
+    /// the last epoch it logged (its process died between an epoch's metrics and its state, or
+    /// a state was lost): that epoch must be trained again, to its state, before it can stop.
+    package func stop(run hash: String, reason: String) throws -> Bool {
         let path = eventLogPath(hash)
         let states = EventLog.read(path).compactMap { e -> RunEvent.Resume? in if case .resume(let r) = e { r } else { nil } }
+        let last = states.last { (try? objects.get($0.object)) != nil }
+        guard (last?.epoch ?? 0) >= (try progress(run: hash).epoch), let last else { return false }
         let log = try EventLog(path: path)
-        if let last = states.last {
-            try log.appendCheckpoint(storedAs: last.object, step: last.step, epoch: last.epoch, kinds: [.final], objects: objects)
-        }
+        try log.appendCheckpoint(storedAs: last.object, step: last.step, epoch: last.epoch, kinds: [.final], objects: objects)
         try log.append(.end(.init(status: .stopped, time: Date().timeIntervalSince1970, error: reason)))
         try log.sync()
         _ = try ingest(run: hash)
+        return true
     }
 }
 

@@ -52,6 +52,10 @@ import Testing
         let s = try SweepCommandTests.summary(again)
         #expect(s["cached"] as? Int == 6, "\(again.stdout)")
         #expect(try Self.suggestions("\(dir)/w1") == outputs[0])
+        // --rerun trains each run once (each round claims only its own runs) and ends the same.
+        let rerun = try CairnProcess.run(["sweep", "\(dir)/s.yaml", "--store", "\(dir)/w1", "--rerun", "--json"])
+        #expect(try SweepCommandTests.summary(rerun)["completed"] as? Int == 6, "\(rerun.stdout)")
+        #expect(try Self.suggestions("\(dir)/w1") == outputs[0])
     }
 
     @Test func w_bsRuleStopsRunsOfABayesSweep() throws {

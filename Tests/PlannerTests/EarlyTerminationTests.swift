@@ -134,6 +134,31 @@ import Vocabulary
         #expect(stops > 20, "the curves stop runs at several bands")
     }
 
+    /// A run the store holds from elsewhere — here completed by a sweep without early
+    /// termination — counts only as far as this sweep would have let it get: the run after
+    /// it is judged as if it had been stopped at band 2.
+    @Test func aRunCompletedElsewhereCountsOnlyWhereTheRuleLetsItGo() throws {
+        let t = try Self.wb("{ type: hyperband, min_iter: 2, eta: 3 }")
+        let rule = Stopping.Rule(
+            termination: t, epochs: [9, 9, 9], hashes: ["a", "b", "c"], brackets: [], metric: "val_loss", goal: .minimize)
+        func curve(_ at2: Double, _ at6: Double, epochs: Int) -> [Double] {
+            (1...epochs).map { $0 < 2 ? 0.9 : $0 < 6 ? at2 : at6 }
+        }
+        let first = Stopping.RunState(epochs: 9, values: curve(0.3, 0.2, epochs: 9), ended: true)
+        let paused = Stopping.RunState(epochs: 6, values: curve(0.2, 0.25, epochs: 6), ended: false)
+        // In a fresh store the second run is stopped at band 2 (0.5 against 0.3) …
+        let fresh = rule.decide([first, Stopping.RunState(epochs: 2, values: curve(0.5, 0.3, epochs: 2), ended: false), paused])
+        guard case .stop = fresh[1], case .stop = fresh[2] else {
+            Issue.record("\(fresh)")
+            return
+        }
+        // … and the third is stopped at band 6, against the first run alone. Had the second run
+        // counted there (0.3), the threshold would have been 0.25 and the third would go on.
+        let elsewhere = rule.decide([first, Stopping.RunState(epochs: 9, values: curve(0.5, 0.3, epochs: 9), ended: true), paused])
+        #expect(elsewhere[1] == .done)
+        #expect(elsewhere[2] == fresh[2])
+    }
+
     /// Successive halving in a bracket, by hand: R = 9, η = 3, one bracket of 9 configs.
     @Test func aRungKeepsTheBestThirdTiesByHash() {
         let t = EarlyTermination(mode: .brackets, minIter: nil, maxIter: nil, s: nil, eta: 3, strict: true)

@@ -108,6 +108,33 @@ final class CurveExecutor: Executor {
         }
     }
 
+    /// A run whose process died between an epoch's metrics and its state cannot stop there:
+    /// its final checkpoint would be the epoch before.
+    @Test func aRunStopsOnlyWithTheStateOfItsLastEpoch() throws {
+        let t = try Tracker(directory: try scratch(label: "stop"))
+        let hash = sha256Hex([Array("stop".utf8)])
+        try t.record(sweep: nil, runs: [TestRun(hash: hash, name: "r", canonicalSpec: "{}", params: [:])])
+        let log = try EventLog(path: t.eventLogPath(hash))
+        func epoch(_ e: Int, state: Bool) throws {
+            try log.append(.metrics(.init(scope: .epoch, step: e * 10, epoch: e, kind: .model, values: ["val_loss": 1])))
+            guard state else { return }
+            let (object, _) = try t.objects.put(Array("state \(e)".utf8), durable: false, compressed: false)
+            try log.append(.resume(.init(object: object, step: e * 10, epoch: e, best: nil)))
+        }
+        try log.append(.start(.init(attempt: 1, time: 1, provenance: nil)))
+        try epoch(1, state: true)
+        try epoch(2, state: false)
+        _ = try t.ingest(run: hash)
+        #expect(try !t.stop(run: hash, reason: "stopped at band 2"))
+        #expect(try t.run(hash)?.status == .running)
+        try epoch(2, state: true)
+        try log.append(.end(.init(status: .paused, time: 2)))
+        _ = try t.ingest(run: hash)
+        #expect(try t.stop(run: hash, reason: "stopped at band 2"))
+        #expect(try t.run(hash)?.status == .stopped)
+        #expect(try t.checkpoints(run: hash).last { $0.kinds.contains(.final) }?.epoch == 2)
+    }
+
     @Test func w_bsRuleStopsTheSameRunsAtOneTwoAndEightWorkers() throws {
         let t = EarlyTermination(mode: .bands, minIter: 2, maxIter: nil, s: nil, eta: 3, strict: true)
         try Self.expectSameAtEveryWorkerCount(
