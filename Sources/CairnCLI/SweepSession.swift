@@ -213,12 +213,14 @@ struct SweepCost {
 struct EarlyTerminationBudget {
     let rule: Stopping.Rule
     let trained: [String: Int]
+    let full: [String: Int]
     let stopped: Int
 
     init(rule: Stopping.Rule, tracker: Tracker) throws {
         self.rule = rule
         let states = try StopGate(rule: rule).states(tracker)
         trained = Dictionary(zip(rule.hashes, states.map(\.epochs)), uniquingKeysWith: { a, _ in a })
+        full = Dictionary(zip(rule.hashes, rule.epochs), uniquingKeysWith: { a, _ in a })
         stopped = try tracker.runs(rule.hashes).filter { $0.status == .stopped }.count
     }
 
@@ -226,8 +228,7 @@ struct EarlyTerminationBudget {
     var epochsWithout: Int { rule.epochs.reduce(0, +) }
 
     func cell(_ hash: String) -> String {
-        let full = rule.hashes.firstIndex(of: hash).map { rule.epochs[$0] }
-        return "\(trained[hash] ?? 0)/\(full.map(String.init) ?? "?")"
+        "\(trained[hash] ?? 0)/\(full[hash].map(String.init) ?? "?")"
     }
 
     var summary: String {

@@ -227,6 +227,12 @@ public enum Stopping {
             self.metric = metric
         }
 
+        /// The bands at which W&B's rule judges some run: those below the longest budget.
+        public var judgedBands: [Int] {
+            let longest = epochs.max() ?? 0
+            return termination.bands(upTo: longest).filter { $0 < longest }
+        }
+
         public func decide(_ runs: [RunState]) -> [Decision] {
             termination.mode == .bands ? bands(runs) : hyperband(runs)
         }

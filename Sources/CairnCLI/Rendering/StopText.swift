@@ -32,9 +32,8 @@ enum StopText {
         let t = rule.termination
         switch t.mode {
         case .bands:
-            let longest = rule.epochs.max() ?? 0
-            let bands = t.bands(upTo: longest).filter { $0 < longest }
-            return "W&B's hyperband rule, bands \(bands.map(String.init).joined(separator: ", ")), eta \(Table.cell(.number(t.eta)))"
+            return
+                "W&B's hyperband rule, bands \(rule.judgedBands.map(String.init).joined(separator: ", ")), eta \(Table.cell(.number(t.eta)))"
                 + (t.strict ? ", strict" : "")
         case .brackets:
             return "Hyperband, \(rule.brackets.count) brackets, eta \(Int(t.eta))"
@@ -67,8 +66,7 @@ enum StopText {
         var o: [String: JSONValue] = ["mode": .string(t.mode.rawValue), "eta": .number(t.eta)]
         switch t.mode {
         case .bands:
-            let longest = rule.epochs.max() ?? 0
-            o["bands"] = .array(t.bands(upTo: longest).filter { $0 < longest }.map { .number(Double($0)) })
+            o["bands"] = .array(rule.judgedBands.map { .number(Double($0)) })
             o["strict"] = .bool(t.strict)
         case .brackets:
             o["brackets"] = .array(

@@ -75,13 +75,14 @@ public final class ModelSearch: @unchecked Sendable {
     /// Round r's runs and their suggestions, given every earlier round's results in plan order.
     public func round(_ r: Int, after results: [Result]) throws -> [(PlannedRun, Suggestion)] {
         var seen = Set(results.map(\.run.hash))
-        var made: [String: PlannedRun] = [:]
+        // The core accepts exactly one point per suggestion, in order: the runs made for them.
+        var made: [PlannedRun] = []
         var failure: Error?
         let picked = core.round(r, after: results.map { ($0.suggestion.point, $0.loss) }) { point in
             do {
                 let run = try make(point)
                 guard seen.insert(run.hash).inserted else { return false }
-                made[point.map { String($0.bitPattern) }.joined(separator: ",")] = run
+                made.append(run)
                 return true
             } catch {
                 failure = failure ?? error
@@ -89,9 +90,8 @@ public final class ModelSearch: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
-        return picked.enumerated().map { j, p in
-            let run = made[p.point.map { String($0.bitPattern) }.joined(separator: ",")]!
-            return (run, Suggestion(round: r, index: r * batch + j, run: run.hash, point: p.point, acquisition: p.acquisition))
+        return zip(made, picked).enumerated().map { j, mp in
+            (mp.0, Suggestion(round: r, index: r * batch + j, run: mp.0.hash, point: mp.1.point, acquisition: mp.1.acquisition))
         }
     }
 
