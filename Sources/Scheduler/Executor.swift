@@ -75,7 +75,19 @@ public final class LocalProcessExecutor: Executor {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Self.setsid)
+        // The scheduler ignores SIGINT and SIGTERM (it reads them from a dispatch source), and
+        // an ignored signal stays ignored across exec, as a blocked one stays blocked: give the
+        // child the default actions and an empty mask, or a timed-out run's SIGTERM would do
+        // nothing and only the SIGKILL after the grace period would end it.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setflags(&attr, Self.setsid | Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

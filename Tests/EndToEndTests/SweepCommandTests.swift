@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func aTimeoutFailsTheRunWithTheReason() throws {
-        let dir = try Self.files(epochs: 400, trainSize: 2000)
+        let dir = try Self.files(epochs: 2000, trainSize: 20000)  // ~10 s of training: far beyond the timeout
         let r = try CairnProcess.run([
             "sweep", "\(dir)/s.yaml", "--store", "\(dir)/runs", "--set", "train.seed=0", "--set", "train.lr=0.01",
             "--timeout", "300ms", "--json",
