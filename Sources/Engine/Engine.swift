@@ -15,10 +15,11 @@ public enum Engine {
     /// which a later process can resume from.
     public static func train(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd, epochStates: Bool = false, pauseAfter: Int? = nil,
-        onEvent: (TrainEvent) -> Void = { _ in }
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, threads: Int = 1, epochStates: Bool = false,
+        pauseAfter: Int? = nil, onEvent: (TrainEvent) -> Void = { _ in }
     ) -> TrainResult {
-        let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
+        let trainer = Trainer(
+            model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path, threads: threads)
         trainer.emitsEpochStates = epochStates
         trainer.pauseAfterEpoch = pauseAfter
         return trainer.run(onEvent: onEvent)
@@ -30,10 +31,12 @@ public enum Engine {
     /// configuration's.
     public static func train(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd, resumingFrom state: [UInt8], best: Double?,
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, threads: Int = 1, resumingFrom state: [UInt8],
+        best: Double?,
         epochStates: Bool = false, pauseAfter: Int? = nil, onEvent: (TrainEvent) -> Void = { _ in }
     ) throws -> TrainResult {
-        let trainer = Trainer(model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path)
+        let trainer = Trainer(
+            model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path, threads: threads)
         try trainer.restore(checkpoint: state, best: best)
         trainer.emitsEpochStates = epochStates
         trainer.pauseAfterEpoch = pauseAfter

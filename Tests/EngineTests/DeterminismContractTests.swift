@@ -31,6 +31,11 @@ import Testing
             ModelConfig(hidden: [24], activation: .sigmoid, initialization: .heUniform),
             TrainConfig(optimizer: .adamw, lr: 0.02, batchSize: 7, epochs: 3, seed: 4)
         ),
+        // ReLU before dropout: its forward pass fused into the GEMM, its backward pass not.
+        (
+            ModelConfig(hidden: [37, 19], activation: .relu, initialization: .he, dropout: 0.3),
+            TrainConfig(optimizer: .adamw, lr: 0.01, batchSize: 11, epochs: 3, seed: 5, weightDecay: 0.1)
+        ),
     ]
 
     func train(_ i: Int, path: KernelPath = .simd, data: PreparedData) -> TrainResult {

@@ -3,9 +3,11 @@ import Testing
 @testable import Engine
 
 @Suite struct GemmTests {
-    /// Shapes that hit the 8×32 and 8×16 kernels, the padded column tail and the 1-row kernel.
+    /// Shapes that hit the full tiles (8×32 or 6×16), the 4- and 1-row tiles below them, the
+    /// padded column tail, and k beyond one block (256 or 128).
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (8, 32, 5), (16, 64, 33), (13, 10, 7), (64, 256, 784), (9, 47, 3), (1, 1, 1), (24, 17, 64), (7, 300, 2),
+        (10, 33, 9), (29, 20, 300),
     ]
 
     @Test(arguments: shapes.indices)
@@ -43,6 +45,64 @@ import Testing
                 }
             }
             #expect(worst < 1e-4 * Double(max(k, 1)), "\(m)×\(n)×\(k): off by \(worst)")
+        }
+    }
+
+    /// The fused start and finish on the SIMD path equal the reference definition on the
+    /// scalar path, and both equal the unfused steps they replace: copy the bias (or zero
+    /// the output), accumulate, then apply the ReLU or its gradient gate elementwise.
+    @Test(arguments: shapes.indices)
+    func fusedStartAndFinishEqualTheUnfusedSteps(shape: Int) {
+        let (m, n, k) = GemmTests.shapes[shape]
+        let a = uniforms(m * k, seed: 4)
+        let b = uniforms(k * n, seed: 5)
+        let bias = uniforms(n, seed: 6)
+        var gate = uniforms(m * n, seed: 7)
+        for i in stride(from: 0, to: gate.count, by: 5) { gate[i] = 0 }  // a ReLU's output has zeros
+        gate = gate.map { max($0, 0) }
+        for startCase in 0..<2 {
+            for finishCase in 0..<3 {
+                // The unfused steps.
+                var expected = [Float](repeating: 0, count: m * n)
+                for i in 0..<m { for j in 0..<n { expected[i * n + j] = startCase == 0 ? bias[j] : 0 } }
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        expected.withUnsafeMutableBufferPointer { cp in
+                            gemm(
+                                .scalar, m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, b: bp.baseAddress!, ldb: n,
+                                c: cp.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                if finishCase == 1 { expected = expected.map { $0 > 0 ? $0 : 0 } }
+                if finishCase == 2 {
+                    var zeroed = [Float](repeating: 0, count: m * n)
+                    for i in 0..<(m * n) { zeroed[i] += gate[i] > 0 ? expected[i] : 0 }
+                    expected = zeroed
+                }
+                for path in [KernelPath.simd, .scalar] {
+                    var c = uniforms(m * n, seed: 8)  // overwritten whole: the start is not c
+                    a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            bias.withUnsafeBufferPointer { biasp in
+                                gate.withUnsafeBufferPointer { gp in
+                                    c.withUnsafeMutableBufferPointer { cp in
+                                        let start: GemmStart = startCase == 0 ? .row(biasp.baseAddress!) : .zero
+                                        let finish: GemmFinish =
+                                            finishCase == 0 ? .none : finishCase == 1 ? .relu : .reluGate(gp.baseAddress!, ld: n)
+                                        gemm(
+                                            path, m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, b: bp.baseAddress!, ldb: n,
+                                            c: cp.baseAddress!, ldc: n, start: start, finish: finish)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    #expect(
+                        c.map(\.bitPattern) == expected.map(\.bitPattern),
+                        "\(m)×\(n)×\(k) \(path) start \(startCase) finish \(finishCase)")
+                }
+            }
         }
     }
 }

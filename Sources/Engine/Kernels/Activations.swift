@@ -3,12 +3,13 @@ import Determinism
 /// Elementwise activations over `n` values. Forward writes `out`; backward accumulates into
 /// `dinp` (`+=`). Each output depends on one input only, so there is no order to fix.
 
-/// out = max(inp, 0);  dinp += dout · [inp > 0]
+/// out = max(inp, 0);  dinp += dout · [out > 0]  (out > 0 exactly where inp > 0, so the
+/// backward pass needs only the output, which the fused forward pass keeps)
 public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
     for i in 0..<n { out[i] = inp[i] > 0 ? inp[i] : 0 }
 }
-public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
-    for i in 0..<n { dinp[i] += inp[i] > 0 ? dout[i] : 0 }
+public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
+    for i in 0..<n { dinp[i] += out[i] > 0 ? dout[i] : 0 }
 }
 
 /// out = tanh(inp);  dinp += dout · (1 − out²)

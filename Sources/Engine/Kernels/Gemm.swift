@@ -1,243 +1,330 @@
-/// Matrix multiply-accumulate, the engine's one reduction-heavy kernel.
+import CairnCPU
+
+/// Matrix multiply, the engine's one reduction-heavy kernel, with its element-wise start and
+/// finish fused in (the "epilogue" of a BLAS kernel):
 ///
-///     c (M,N) += a (M,K) · b (K,N)
+///     c (M,N) = finish(start + a (M,K) · b (K,N))
 ///
 /// Element (i,k) of `a` is `a[i*aRow + k*aCol]`, so a transposed operand is just swapped
 /// strides (`aRow: 1, aCol: M`); `b` and `c` are row-major with row lengths `ldb`, `ldc`.
 ///
-/// Determinism: every c[i,j] is updated as `c = fma(a[i,k], b[k,j], c)` for k = 0, 1, …, K-1
-/// in that order — one sequential fused chain per output, whatever the blocking. The SIMD
-/// path vectorises across output columns j (independent outputs), never across k, so it
-/// gives the same bits as the scalar path, at any SIMD width, on any CPU.
-@inlinable
+/// Determinism: every c[i,j] starts from its `start` value and is updated as
+/// `acc = fma(a[i,k], b[k,j], acc)` for k = 0, 1, …, K-1 in that order — one sequential
+/// fused chain per output, whatever the blocking — then `finish` is applied to it alone.
+/// The SIMD path vectorises across output columns j (independent outputs), never across k,
+/// so it gives the same bits as the scalar path, at any SIMD width, any tile shape, any
+/// split of the outputs between threads, on any CPU.
 public func gemm(
     _ path: KernelPath, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, aRow: Int, aCol: Int,
     b: UnsafePointer<Float>, ldb: Int,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    start: GemmStart = .accumulate, finish: GemmFinish = .none,
+    rows: Range<Int>? = nil, columns: Range<Int>? = nil
 ) {
+    let rows = rows ?? 0..<m
+    let columns = columns ?? 0..<n
+    let g = GemmOperands(k: k, a: a, aRow: aRow, aCol: aCol, b: b, ldb: ldb, c: c, ldc: ldc, start: start, finish: finish)
     switch path {
-    case .scalar: gemmScalar(m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, b: b, ldb: ldb, c: c, ldc: ldc)
-    case .simd: gemmSIMD(m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, b: b, ldb: ldb, c: c, ldc: ldc)
+    case .scalar: gemmScalar(g, rows: rows, columns: columns)
+    case .simd:
+        if GemmTiles.wide {
+            gemmTiled(g, Tile8<SIMD16<Float>>.self, rows: rows, columns: columns)
+        } else {
+            gemmTiled(g, Tile6<SIMD8<Float>>.self, rows: rows, columns: columns)
+        }
+    }
+}
+
+/// Where each output's chain starts.
+public enum GemmStart {
+    /// From `c` itself: `c += a·b`.
+    case accumulate
+    /// From +0 (the bits of zeroing `c` first, without touching it).
+    case zero
+    /// Row i starts from `row[j]` for every i: a bias.
+    case row(UnsafePointer<Float>)
+}
+
+/// What is stored for each finished chain `acc`.
+public enum GemmFinish {
+    case none
+    /// `acc > 0 ? acc : 0` — the forward pass of a ReLU.
+    case relu
+    /// `0 + (gate[i*ld + j] > 0 ? acc : 0)` — a ReLU's backward pass into a zeroed
+    /// gradient, with `gate` the ReLU's output.
+    case reluGate(UnsafePointer<Float>, ld: Int)
+
+    @inline(__always)
+    func apply(_ v: Float, _ i: Int, _ j: Int) -> Float {
+        switch self {
+        case .none: v
+        case .relu: v > 0 ? v : 0
+        case .reluGate(let g, let ld): 0 + (g[i * ld + j] > 0 ? v : 0)
+        }
+    }
+}
+
+struct GemmOperands {
+    let k: Int
+    let a: UnsafePointer<Float>
+    let aRow: Int
+    let aCol: Int
+    let b: UnsafePointer<Float>
+    let ldb: Int
+    let c: UnsafeMutablePointer<Float>
+    let ldc: Int
+    let start: GemmStart
+    let finish: GemmFinish
+
+    init(
+        k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, start: GemmStart, finish: GemmFinish
+    ) {
+        self.k = k
+        self.a = a
+        self.aRow = aRow
+        self.aCol = aCol
+        self.b = b
+        self.ldb = ldb
+        self.c = c
+        self.ldc = ldc
+        self.start = start
+        self.finish = finish
+    }
+
+    @inline(__always) func startValue(_ i: Int, _ j: Int) -> Float {
+        switch start {
+        case .accumulate: c[i * ldc + j]
+        case .zero: 0
+        case .row(let r): r[j]
+        }
     }
 }
 
 /// The reference: the definition above, written out.
-public func gemmScalar(
-    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
-    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-    for i in 0..<m {
-        for j in 0..<n {
-            var acc = c[i * ldc + j]
-            for p in 0..<k {
-                acc = acc.addingProduct(a[i * aRow + p * aCol], b[p * ldb + j])
+func gemmScalar(_ g: GemmOperands, rows: Range<Int>, columns: Range<Int>) {
+    for i in rows {
+        for j in columns {
+            var acc = g.startValue(i, j)
+            for p in 0..<g.k {
+                acc = acc.addingProduct(g.a[i * g.aRow + p * g.aCol], g.b[p * g.ldb + j])
             }
-            c[i * ldc + j] = acc
+            g.c[i * g.ldc + j] = g.finish.apply(acc, i, j)
         }
     }
 }
 
-public typealias F16 = SIMD16<Float>
+public enum GemmTiles {
+    /// True when the Engine was compiled for 512-bit vectors (AVX-512): 32 vector registers
+    /// hold an 8×32 tile of SIMD16 accumulators. With 256-bit vectors (AVX2, 16 registers)
+    /// that tile would spill, so a 6×16 tile of SIMD8 is used: 12 accumulators, two rows of
+    /// `b` and a broadcast fill the register file exactly.
+    public static let wide = cairn_vector_bytes() >= 64
+    /// The tile's width in columns: column splits between threads fall on multiples of it.
+    public static var columns: Int { wide ? 32 : 16 }
+    /// The tile's height in rows.
+    public static var rows: Int { wide ? 8 : 6 }
+}
 
-@inline(__always) @usableFromInline
-func load(_ p: UnsafePointer<Float>) -> F16 { UnsafeRawPointer(p).loadUnaligned(as: F16.self) }
-@inline(__always) @usableFromInline
-func load(_ p: UnsafeMutablePointer<Float>) -> F16 { UnsafeRawPointer(p).loadUnaligned(as: F16.self) }
-@inline(__always) @usableFromInline
-func store(_ v: F16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F16.self) }
+/// A register tile of `rows` × 2 vectors of `c`, held in registers while k runs.
+protocol Tile {
+    associatedtype V: SIMD where V.Scalar == Float
+    static var rows: Int { get }
+    init(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ start: TileStart)
+    mutating func step(_ a: UnsafePointer<Float>, _ aRow: Int, _ b0: V, _ b1: V)
+    func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ finish: GemmFinish, row: Int, column: Int)
+}
 
-/// Register-blocked: 8 rows × 32 columns of `c` live in 16 SIMD16 registers while k runs.
-/// Column tails narrower than 16 go through a zero-padded copy (extra lanes compute on
-/// zeros and are discarded); leftover rows go through a 1-row kernel.
-public func gemmSIMD(
-    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
-    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+/// `GemmStart` resolved for one tile's columns.
+enum TileStart {
+    case accumulate, zero
+    case row(UnsafePointer<Float>)
+}
+
+@inline(__always)
+func loadVector<V: SIMD>(_ p: UnsafePointer<Float>) -> V where V.Scalar == Float {
+    UnsafeRawPointer(p).loadUnaligned(as: V.self)
+}
+
+/// Two vectors of row r of the tile, as `start` says.
+@inline(__always)
+func begin<V: SIMD>(_ c: UnsafeMutablePointer<Float>, _ start: TileStart) -> (V, V) where V.Scalar == Float {
+    switch start {
+    case .accumulate: (loadVector(c), loadVector(c + V.scalarCount))
+    case .zero: (V(), V())
+    case .row(let r): (loadVector(r), loadVector(r + V.scalarCount))
+    }
+}
+
+/// Stores two vectors of finished chains of one row, at row `i`, column `j` of the whole `c`.
+/// The ReLU and its gate run as a plain loop over the stored row, which the compiler
+/// vectorises: generic SIMD masks (`.>`, `replacing`) cost a third of the GEMM's time.
+@inline(__always)
+func end<V: SIMD>(_ x: V, _ y: V, _ c: UnsafeMutablePointer<Float>, _ finish: GemmFinish, _ i: Int, _ j: Int)
+where V.Scalar == Float {
+    let w = V.scalarCount
+    UnsafeMutableRawPointer(c).storeBytes(of: x, as: V.self)
+    UnsafeMutableRawPointer(c + w).storeBytes(of: y, as: V.self)
+    switch finish {
+    case .none: break
+    case .relu: for q in 0..<(2 * w) { c[q] = c[q] > 0 ? c[q] : 0 }
+    case .reluGate(let g, let ld):
+        let gate = g + i * ld + j
+        for q in 0..<(2 * w) { c[q] = 0 + (gate[q] > 0 ? c[q] : 0) }
+    }
+}
+
+/// One row of a tile: two vectors of accumulators.
+struct Tile1<V: SIMD>: Tile where V.Scalar == Float {
+    var c0, c1: V
+    static var rows: Int { 1 }
+
+    @inline(__always)
+    init(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ s: TileStart) { (c0, c1) = begin(c, s) }
+
+    @inline(__always)
+    mutating func step(_ a: UnsafePointer<Float>, _ aRow: Int, _ b0: V, _ b1: V) {
+        let s = V(repeating: a[0])
+        c0 = c0.addingProduct(s, b0)
+        c1 = c1.addingProduct(s, b1)
+    }
+
+    @inline(__always)
+    func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ f: GemmFinish, row i: Int, column j: Int) {
+        end(c0, c1, c, f, i, j)
+    }
+}
+
+/// Two tiles stacked: `Top`'s rows, then `Bottom`'s. Once inlined, the compiler keeps every
+/// accumulator of the stack in its own register, as if the rows were written out.
+struct Stack<Top: Tile, Bottom: Tile>: Tile where Top.V == Bottom.V {
+    typealias V = Top.V
+    var top: Top
+    var bottom: Bottom
+    static var rows: Int { Top.rows + Bottom.rows }
+
+    @inline(__always)
+    init(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ s: TileStart) {
+        top = Top(c, ldc, s)
+        bottom = Bottom(c + Top.rows * ldc, ldc, s)
+    }
+
+    @inline(__always)
+    mutating func step(_ a: UnsafePointer<Float>, _ aRow: Int, _ b0: V, _ b1: V) {
+        top.step(a, aRow, b0, b1)
+        bottom.step(a + Top.rows * aRow, aRow, b0, b1)
+    }
+
+    @inline(__always)
+    func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ f: GemmFinish, row i: Int, column j: Int) {
+        top.store(c, ldc, f, row: i, column: j)
+        bottom.store(c + Top.rows * ldc, ldc, f, row: i + Top.rows, column: j)
+    }
+}
+
+typealias Tile2<V: SIMD> = Stack<Tile1<V>, Tile1<V>> where V.Scalar == Float
+/// Four rows, for what is left below the last full tile: 8 chains still cover the FMA
+/// latency on two ports, where 1-row tiles (2 chains) would run at a quarter of the speed.
+typealias Tile4<V: SIMD> = Stack<Tile2<V>, Tile2<V>> where V.Scalar == Float
+typealias Tile6<V: SIMD> = Stack<Tile4<V>, Tile2<V>> where V.Scalar == Float
+typealias Tile8<V: SIMD> = Stack<Tile4<V>, Tile4<V>> where V.Scalar == Float
+
+/// One tile over the whole of k.
+@inline(__always)
+func runTile<T: Tile>(
+    _: T.Type, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, start: TileStart, finish: GemmFinish, row: Int, column: Int
 ) {
-    let m8 = m - m % 8
-    let n32 = n - n % 32
-    let n16 = n - n % 16
-    var j = 0
-    while j < n32 {
-        var i = 0
-        while i < m8 {
-            kernel8x32(k, a + i * aRow, aRow, aCol, b + j, ldb, c + i * ldc + j, ldc)
-            i += 8
+    var t = T(c, ldc, start)
+    var ap = a
+    var bp = b
+    for _ in 0..<k {
+        t.step(ap, aRow, loadVector(bp), loadVector(bp + T.V.scalarCount))
+        ap += aCol
+        bp += ldb
+    }
+    t.store(c, ldc, finish, row: row, column: column)
+}
+
+/// Tiles of `T` over `rows` × `columns` of `c`; rows below the last tile go through 1-row
+/// tiles, and a column tail narrower than a tile through a zero-padded copy (extra lanes
+/// compute on zeros and are discarded).
+func gemmTiled<T: Tile>(_ g: GemmOperands, _: T.Type, rows: Range<Int>, columns: Range<Int>) {
+    let width = 2 * T.V.scalarCount
+    let lastRow = rows.upperBound - (rows.count % T.rows)
+    var j = columns.lowerBound
+    func tiles(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+        _ column: Int, _ k: Int, _ start: TileStart, _ finish: GemmFinish
+    ) {
+        var i = rows.lowerBound
+        while i < lastRow {
+            runTile(
+                T.self, k: k, a: a + i * g.aRow, aRow: g.aRow, aCol: g.aCol, b: b, ldb: ldb, c: c + i * ldc, ldc: ldc,
+                start: start, finish: finish, row: i, column: column)
+            i += T.rows
         }
-        while i < m {
-            kernel1x16(k, a + i * aRow, aCol, b + j, ldb, c + i * ldc + j, count: 2)
+        while T.rows > 4 && i + 4 <= rows.upperBound {
+            runTile(
+                Tile4<T.V>.self, k: k, a: a + i * g.aRow, aRow: g.aRow, aCol: g.aCol, b: b, ldb: ldb, c: c + i * ldc,
+                ldc: ldc, start: start, finish: finish, row: i, column: column)
+            i += 4
+        }
+        while i < rows.upperBound {
+            runTile(
+                Tile1<T.V>.self, k: k, a: a + i * g.aRow, aRow: g.aRow, aCol: g.aCol, b: b, ldb: ldb, c: c + i * ldc,
+                ldc: ldc, start: start, finish: finish, row: i, column: column)
             i += 1
         }
-        j += 32
     }
-    if j < n16 {
-        var i = 0
-        while i < m8 {
-            kernel8x16(k, a + i * aRow, aRow, aCol, b + j, ldb, c + i * ldc + j, ldc)
-            i += 8
+    while j + width <= columns.upperBound {
+        let start: TileStart =
+            switch g.start {
+            case .accumulate: .accumulate
+            case .zero: .zero
+            case .row(let r): .row(r + j)
+            }
+        // k in blocks whose panel of b (kc × width floats, 16 KB) stays in the L1 cache while
+        // every row tile uses it. A chain leaves its register for `c` between blocks and comes
+        // back unchanged, so the blocking changes no result. With more than one row tile the
+        // panel is first copied to contiguous memory: b's rows are usually a power-of-two
+        // stride apart, which maps a panel read in place to a handful of cache sets.
+        let kc = 4096 / width
+        let pack = rows.count >= 2 * T.rows
+        // Cache-line aligned, so no vector load of the panel straddles two lines.
+        withUnsafeTemporaryAllocation(byteCount: pack ? kc * width * 4 : 0, alignment: 64) { raw in
+            let panel = raw.bindMemory(to: Float.self)
+            var p = 0
+            repeat {
+                let depth = min(kc, g.k - p)
+                var b = g.b + p * g.ldb + j
+                var ldb = g.ldb
+                if pack, let base = panel.baseAddress {
+                    for q in 0..<depth { (base + q * width).update(from: b + q * g.ldb, count: width) }
+                    b = UnsafePointer(base)
+                    ldb = width
+                }
+                tiles(
+                    g.a + p * g.aCol, b, ldb, g.c + j, g.ldc, j, depth, p == 0 ? start : .accumulate,
+                    p + kc >= g.k ? g.finish : .none)
+                p += kc
+            } while p < g.k
         }
-        while i < m {
-            kernel1x16(k, a + i * aRow, aCol, b + j, ldb, c + i * ldc + j, count: 1)
-            i += 1
-        }
-        j += 16
+        j += width
     }
-    let tail = n - j
+    let tail = columns.upperBound - j
     guard tail > 0 else { return }
-    // Pad the last `tail` columns of b and c to 16 wide.
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * k + 16 * m) { buf in
+    // The last `tail` columns of b and c padded to a tile's width; the chains start in the
+    // copy, and finish on the way back.
+    let m = rows.upperBound
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: width * (g.k + m)) { buf in
         let bp = buf.baseAddress!
-        let cp = bp + 16 * k
+        let cp = bp + width * g.k
         buf.initialize(repeating: 0)
-        for p in 0..<k { for t in 0..<tail { bp[p * 16 + t] = b[p * ldb + j + t] } }
-        for r in 0..<m { for t in 0..<tail { cp[r * 16 + t] = c[r * ldc + j + t] } }
-        var i = 0
-        while i < m8 {
-            kernel8x16(k, a + i * aRow, aRow, aCol, bp, 16, cp + i * 16, 16)
-            i += 8
-        }
-        while i < m {
-            kernel1x16(k, a + i * aRow, aCol, bp, 16, cp + i * 16, count: 1)
-            i += 1
-        }
-        for r in 0..<m { for t in 0..<tail { c[r * ldc + j + t] = cp[r * 16 + t] } }
+        for p in 0..<g.k { for t in 0..<tail { bp[p * width + t] = g.b[p * g.ldb + j + t] } }
+        for r in rows { for t in 0..<tail { cp[r * width + t] = g.startValue(r, j + t) } }
+        tiles(g.a, bp, width, cp, width, 0, g.k, .accumulate, .none)
+        for r in rows { for t in 0..<tail { g.c[r * g.ldc + j + t] = g.finish.apply(cp[r * width + t], r, j + t) } }
     }
-}
-
-@inline(__always)
-func kernel8x32(
-    _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
-    _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-) {
-    var c00 = load(c)
-    var c01 = load(c + 16)
-    var c10 = load(c + ldc)
-    var c11 = load(c + ldc + 16)
-    var c20 = load(c + 2 * ldc)
-    var c21 = load(c + 2 * ldc + 16)
-    var c30 = load(c + 3 * ldc)
-    var c31 = load(c + 3 * ldc + 16)
-    var c40 = load(c + 4 * ldc)
-    var c41 = load(c + 4 * ldc + 16)
-    var c50 = load(c + 5 * ldc)
-    var c51 = load(c + 5 * ldc + 16)
-    var c60 = load(c + 6 * ldc)
-    var c61 = load(c + 6 * ldc + 16)
-    var c70 = load(c + 7 * ldc)
-    var c71 = load(c + 7 * ldc + 16)
-    var ap = a
-    var bp = b
-    for _ in 0..<kc {
-        let b0 = load(bp)
-        let b1 = load(bp + 16)
-        var s = F16(repeating: ap[0])
-        c00 = c00.addingProduct(s, b0)
-        c01 = c01.addingProduct(s, b1)
-        s = F16(repeating: ap[aRow])
-        c10 = c10.addingProduct(s, b0)
-        c11 = c11.addingProduct(s, b1)
-        s = F16(repeating: ap[2 * aRow])
-        c20 = c20.addingProduct(s, b0)
-        c21 = c21.addingProduct(s, b1)
-        s = F16(repeating: ap[3 * aRow])
-        c30 = c30.addingProduct(s, b0)
-        c31 = c31.addingProduct(s, b1)
-        s = F16(repeating: ap[4 * aRow])
-        c40 = c40.addingProduct(s, b0)
-        c41 = c41.addingProduct(s, b1)
-        s = F16(repeating: ap[5 * aRow])
-        c50 = c50.addingProduct(s, b0)
-        c51 = c51.addingProduct(s, b1)
-        s = F16(repeating: ap[6 * aRow])
-        c60 = c60.addingProduct(s, b0)
-        c61 = c61.addingProduct(s, b1)
-        s = F16(repeating: ap[7 * aRow])
-        c70 = c70.addingProduct(s, b0)
-        c71 = c71.addingProduct(s, b1)
-        ap += aCol
-        bp += ldb
-    }
-    store(c00, c)
-    store(c01, c + 16)
-    store(c10, c + ldc)
-    store(c11, c + ldc + 16)
-    store(c20, c + 2 * ldc)
-    store(c21, c + 2 * ldc + 16)
-    store(c30, c + 3 * ldc)
-    store(c31, c + 3 * ldc + 16)
-    store(c40, c + 4 * ldc)
-    store(c41, c + 4 * ldc + 16)
-    store(c50, c + 5 * ldc)
-    store(c51, c + 5 * ldc + 16)
-    store(c60, c + 6 * ldc)
-    store(c61, c + 6 * ldc + 16)
-    store(c70, c + 7 * ldc)
-    store(c71, c + 7 * ldc + 16)
-}
-
-@inline(__always)
-func kernel8x16(
-    _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
-    _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-) {
-    var c0 = load(c)
-    var c1 = load(c + ldc)
-    var c2 = load(c + 2 * ldc)
-    var c3 = load(c + 3 * ldc)
-    var c4 = load(c + 4 * ldc)
-    var c5 = load(c + 5 * ldc)
-    var c6 = load(c + 6 * ldc)
-    var c7 = load(c + 7 * ldc)
-    var ap = a
-    var bp = b
-    for _ in 0..<kc {
-        let b0 = load(bp)
-        c0 = c0.addingProduct(F16(repeating: ap[0]), b0)
-        c1 = c1.addingProduct(F16(repeating: ap[aRow]), b0)
-        c2 = c2.addingProduct(F16(repeating: ap[2 * aRow]), b0)
-        c3 = c3.addingProduct(F16(repeating: ap[3 * aRow]), b0)
-        c4 = c4.addingProduct(F16(repeating: ap[4 * aRow]), b0)
-        c5 = c5.addingProduct(F16(repeating: ap[5 * aRow]), b0)
-        c6 = c6.addingProduct(F16(repeating: ap[6 * aRow]), b0)
-        c7 = c7.addingProduct(F16(repeating: ap[7 * aRow]), b0)
-        ap += aCol
-        bp += ldb
-    }
-    store(c0, c)
-    store(c1, c + ldc)
-    store(c2, c + 2 * ldc)
-    store(c3, c + 3 * ldc)
-    store(c4, c + 4 * ldc)
-    store(c5, c + 5 * ldc)
-    store(c6, c + 6 * ldc)
-    store(c7, c + 7 * ldc)
-}
-
-/// One row of `c`, `count` (1 or 2) vectors wide.
-@inline(__always)
-func kernel1x16(
-    _ kc: Int, _ a: UnsafePointer<Float>, _ aCol: Int,
-    _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, count: Int
-) {
-    var c0 = load(c)
-    var c1 = count == 2 ? load(c + 16) : F16()
-    var ap = a
-    var bp = b
-    if count == 2 {
-        for _ in 0..<kc {
-            let s = F16(repeating: ap[0])
-            c0 = c0.addingProduct(s, load(bp))
-            c1 = c1.addingProduct(s, load(bp + 16))
-            ap += aCol
-            bp += ldb
-        }
-        store(c1, c + 16)
-    } else {
-        for _ in 0..<kc {
-            c0 = c0.addingProduct(F16(repeating: ap[0]), load(bp))
-            ap += aCol
-            bp += ldb
-        }
-    }
-    store(c0, c)
 }

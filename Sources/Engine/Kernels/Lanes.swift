@@ -1,6 +1,8 @@
 /// Elementwise kernels written once for both a single `Float` and a `SIMD16<Float>`: the
 /// body runs 16 lanes at a time, then one at a time on the tail, with the same operations in
 /// the same order, so each element gets identical bits either way.
+public typealias F16 = SIMD16<Float>
+
 public protocol Lane {
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
@@ -28,10 +30,11 @@ extension SIMD16: Lane where Scalar == Float {
     }
 }
 
-/// Calls `body` with SIMD16 lanes for i = 0, 16, 32, … and with single floats on the tail.
+/// Calls `body` with SIMD16 lanes for i = lower, lower + 16, … and with single floats on the tail.
 @inline(__always)
-func forEachLane(_ n: Int, _ simd: (Int) -> Void, _ scalar: (Int) -> Void) {
-    var i = 0
+func forEachLane(_ range: Range<Int>, _ simd: (Int) -> Void, _ scalar: (Int) -> Void) {
+    var i = range.lowerBound
+    let n = range.upperBound
     while i + 16 <= n {
         simd(i)
         i += 16

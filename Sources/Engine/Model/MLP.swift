@@ -42,6 +42,18 @@ public final class MLP {
     let masks: [UnsafeMutablePointer<Float>?]
     let scratch: UnsafeMutablePointer<Float>
     let losses: UnsafeMutablePointer<Float>
+    /// ReLUs whose forward pass runs in the epilogue of the GEMM before them (SIMD path).
+    let fusedForward: [Bool]
+    /// ReLUs whose backward pass runs in the epilogue of the input-gradient GEMM after them
+    /// (SIMD path, when the next module is a Linear).
+    let fusedBackward: [Bool]
+    /// Gradients of module outputs that a backward pass accumulates into, so are zeroed first.
+    let accumulated: [Bool]
+
+    /// The threads its GEMMs are split between.
+    public var team = Team.single
+    /// Where each phase's time goes, when profiling.
+    public var profile: PhaseProfile?
 
     public init(config: ModelConfig, inputDim: Int, classes: Int, maxBatch: Int, path: KernelPath) {
         self.path = path
@@ -92,6 +104,15 @@ public final class MLP {
         masks = zip(modules, widths).map { m, w in if case .dropout = m { return buffer(maxBatch * w) } else { return nil } }
         scratch = buffer(max(maxTranspose, 1))
         losses = buffer(maxBatch)
+        let relu = modules.map { if case .activation(.relu) = $0 { true } else { false } }
+        let linear = modules.map { if case .linear = $0 { true } else { false } }
+        let forward = relu.map { $0 && path == .simd }
+        let backward = relu.indices.map { forward[$0] && $0 + 1 < modules.count && linear[$0 + 1] }
+        fusedForward = forward
+        fusedBackward = backward
+        // The output's gradient (the loss adds into it), and what an unfused activation or
+        // dropout adds into; a Linear and a fused ReLU write their input's gradient whole.
+        accumulated = modules.indices.map { i in i == modules.count - 1 || (!linear[i + 1] && !backward[i + 1]) }
     }
 
     deinit {
@@ -133,17 +154,31 @@ public final class MLP {
             let n = b * widths[i]
             switch module {
             case let .linear(w, bias, c, oc):
-                linearForward(path, out: out, inp: inp, weight: params + w, bias: params + bias, b: b, c: c, oc: oc)
-            case .activation(.relu): reluForward(out: out, inp: inp, n: n)
-            case .activation(.tanh): tanhForward(out: out, inp: inp, n: n)
-            case .activation(.sigmoid): sigmoidForward(out: out, inp: inp, n: n)
-            case .activation(.gelu): geluForward(out: out, inp: inp, n: n)
+                // A fused ReLU's output goes straight to the ReLU's buffer; this one stays unused.
+                let fused = i + 1 < modules.count && fusedForward[i + 1]
+                profile.measure(.forwardGemm) {
+                    linearForward(
+                        path, out: fused ? acts[i + 1] : out, inp: inp, weight: params + w, bias: params + bias, b: b, c: c,
+                        oc: oc, relu: fused, team: team)
+                }
+            case .activation(let activation):
+                if fusedForward[i] { break }
+                profile.measure(.elementwise) {
+                    switch activation {
+                    case .relu: reluForward(out: out, inp: inp, n: n)
+                    case .tanh: tanhForward(out: out, inp: inp, n: n)
+                    case .sigmoid: sigmoidForward(out: out, inp: inp, n: n)
+                    case .gelu: geluForward(out: out, inp: inp, n: n)
+                    }
+                }
             case .dropout(let p):
-                if let key = dropoutKey {
-                    dropoutMask(masks[i]!, n: n, p: p, seed: key.seed, step: key.step, module: i)
-                    dropoutForward(out: out, inp: inp, mask: masks[i]!, n: n)
-                } else {
-                    out.update(from: inp, count: n)
+                profile.measure(.elementwise) {
+                    if let key = dropoutKey {
+                        dropoutMask(masks[i]!, n: n, p: p, seed: key.seed, step: key.step, module: i)
+                        dropoutForward(out: out, inp: inp, mask: masks[i]!, n: n)
+                    } else {
+                        out.update(from: inp, count: n)
+                    }
                 }
             }
             inp = out
@@ -159,7 +194,9 @@ public final class MLP {
             return softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: nil)
         }
         clearGradients(b: b)
-        let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
+        let mean = profile.measure(.loss) {
+            softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
+        }
         backpropagate(b: b)
         return mean
     }
@@ -170,14 +207,19 @@ public final class MLP {
         let out = acts[acts.count - 1]
         guard backward else { return meanSquaredError(pred: out, targets: targets, b: b, k: classes, losses: losses, dpred: nil) }
         clearGradients(b: b)
-        let mean = meanSquaredError(pred: out, targets: targets, b: b, k: classes, losses: losses, dpred: dacts[dacts.count - 1])
+        let mean = profile.measure(.loss) {
+            meanSquaredError(pred: out, targets: targets, b: b, k: classes, losses: losses, dpred: dacts[dacts.count - 1])
+        }
         backpropagate(b: b)
         return mean
     }
 
+    /// Zeroes the gradients that are accumulated into; every other one is written whole
+    /// (parameters' gradients by `linearBackward`).
     private func clearGradients(b: Int) {
-        grads.update(repeating: 0, count: parameterCount)
-        for (i, d) in dacts.enumerated() { d.update(repeating: 0, count: b * widths[i]) }
+        profile.measure(.elementwise) {
+            for (i, d) in dacts.enumerated() where accumulated[i] { d.update(repeating: 0, count: b * widths[i]) }
+        }
     }
 
     /// From the output gradient in the last `dacts` to every parameter's gradient.
@@ -189,15 +231,43 @@ public final class MLP {
             let dinp = i == 0 ? nil : dacts[i - 1]
             switch modules[i] {
             case let .linear(w, bias, c, oc):
+                // Through a fused ReLU below: its input's gradient, gated by its output.
+                let fused = i >= 1 && fusedBackward[i - 1]
                 linearBackward(
-                    path, dinp: dinp, dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
-                    weight: params + w, scratch: scratch, b: b, c: c, oc: oc)
-            case .activation(.relu): reluBackward(dinp: dinp!, dout: dout, inp: inp, n: n)
-            case .activation(.tanh): tanhBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
-            case .activation(.sigmoid): sigmoidBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
-            case .activation(.gelu): geluBackward(dinp: dinp!, dout: dout, inp: inp, n: n)
-            case .dropout: dropoutBackward(dinp: dinp!, dout: dout, mask: masks[i]!, n: n)
+                    path, dinp: fused ? dacts[i - 2] : dinp, dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
+                    weight: params + w, scratch: scratch, b: b, c: c, oc: oc, reluGate: fused ? acts[i - 1] : nil, team: team,
+                    profile: profile)
+            case .activation(let activation):
+                if fusedBackward[i] { break }
+                profile.measure(.elementwise) {
+                    switch activation {
+                    case .relu: reluBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
+                    case .tanh: tanhBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
+                    case .sigmoid: sigmoidBackward(dinp: dinp!, dout: dout, out: acts[i], n: n)
+                    case .gelu: geluBackward(dinp: dinp!, dout: dout, inp: inp, n: n)
+                    }
+                }
+            case .dropout: profile.measure(.elementwise) { dropoutBackward(dinp: dinp!, dout: dout, mask: masks[i]!, n: n) }
             }
+        }
+    }
+
+    /// One matrix multiply of a training step: c (m,n) = a (m,k) · b (k,n), a transposed
+    /// for the weight gradients.
+    public struct GemmShape: Sendable {
+        public let m, n, k: Int
+        public let transposedA: Bool
+        public var flops: Double { 2 * Double(m * n * k) }
+    }
+
+    /// The GEMMs one training step at batch `b` runs: each Linear's forward pass and weight
+    /// gradient, and its input gradient but for the first.
+    public func stepGemms(batch b: Int) -> [GemmShape] {
+        modules.enumerated().flatMap { i, module -> [GemmShape] in
+            guard case let .linear(_, _, c, oc) = module else { return [] }
+            return [
+                GemmShape(m: b, n: oc, k: c, transposedA: false), GemmShape(m: c, n: oc, k: b, transposedA: true),
+            ] + (i == 0 ? [] : [GemmShape(m: b, n: c, k: oc, transposedA: false)])
         }
     }
 

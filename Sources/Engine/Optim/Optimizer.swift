@@ -46,26 +46,24 @@ public final class Optimizer {
         return result
     }
 
-    /// One update of `p` from gradient `g` at learning rate `lr`.
-    public func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, lr: Double) {
+    /// One update of `p` from gradient `g` at learning rate `lr`: one pass over the
+    /// parameters, weight decay included, split between `team`'s threads by parameter.
+    public func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, lr: Double, team: Team = .single) {
         step += 1
         let c = config
-        let wd = Float(c.weightDecay)
-        if c.optimizer == .adamw {
-            // Decoupled decay: the weights shrink first, the gradient is left alone.
-            let decay = Float(1 - lr * c.weightDecay)
-            forEachLane(count, { Optimizer.scale(p, $0, by: F16(broadcast: decay)) }, { Optimizer.scale(p, $0, by: decay) })
-        } else if wd != 0 {
-            // L2 penalty (PyTorch's `weight_decay` for SGD, Adam, RMSProp): g += wd·p.
-            forEachLane(count, { Optimizer.addDecay(g, p, $0, F16(broadcast: wd)) }, { Optimizer.addDecay(g, p, $0, wd) })
-        }
+        // AdamW's decoupled decay shrinks the weights first and leaves the gradient alone;
+        // the L2 penalty (PyTorch's `weight_decay` for SGD, Adam, RMSProp) is g += wd·p.
+        let decay: Decay =
+            c.optimizer == .adamw ? .decoupled(Float(1 - lr * c.weightDecay)) : c.weightDecay != 0 ? .l2(Float(c.weightDecay)) : .none
         switch c.optimizer {
         case .sgd:
             let k = SGDConstants(
                 lr: Float(lr), momentum: Float(c.momentum), damp: Float(1 - c.dampening),
                 first: step == 1, nesterov: c.nesterov)
             let buf = slots.first
-            forEachLane(count, { Optimizer.sgd(F16.self, $0, p, g, buf, k) }, { Optimizer.sgd(Float.self, $0, p, g, buf, k) })
+            team.split(count) { r in
+                forEachLane(r, { Optimizer.sgd(F16.self, $0, p, g, buf, decay, k) }, { Optimizer.sgd(Float.self, $0, p, g, buf, decay, k) })
+            }
         case .adam, .adamw:
             let k = AdamConstants(
                 oneMinusB1: Float(1 - c.beta1), b2: Float(c.beta2), oneMinusB2: Float(1 - c.beta2),
@@ -73,7 +71,10 @@ public final class Optimizer {
                 invBC2: Float(1 / (1 - Optimizer.power(c.beta2, step))), eps: Float(c.eps))
             let m = slots[0]
             let v = slots[1]
-            forEachLane(count, { Optimizer.adam(F16.self, $0, p, g, m, v, k) }, { Optimizer.adam(Float.self, $0, p, g, m, v, k) })
+            team.split(count) { r in
+                forEachLane(
+                    r, { Optimizer.adam(F16.self, $0, p, g, m, v, decay, k) }, { Optimizer.adam(Float.self, $0, p, g, m, v, decay, k) })
+            }
         case .rmsprop:
             let k = RMSPropConstants(
                 lr: Float(lr), alpha: Float(c.alpha), oneMinusAlpha: Float(1 - c.alpha), eps: Float(c.eps),
@@ -81,18 +82,33 @@ public final class Optimizer {
             let sq = slots[0]
             let ga = c.centered ? slots[1] : nil
             let buf = c.momentum > 0 ? slots[slots.count - 1] : nil
-            forEachLane(
-                count, { Optimizer.rmsprop(F16.self, $0, p, g, sq, ga, buf, k) },
-                { Optimizer.rmsprop(Float.self, $0, p, g, sq, ga, buf, k) })
+            team.split(count) { r in
+                forEachLane(
+                    r, { Optimizer.rmsprop(F16.self, $0, p, g, sq, ga, buf, decay, k) },
+                    { Optimizer.rmsprop(Float.self, $0, p, g, sq, ga, buf, decay, k) })
+            }
         }
     }
 
-    @inline(__always) static func scale<V: Lane>(_ p: UnsafeMutablePointer<Float>, _ i: Int, by f: V) {
-        (V.load(p, i) * f).store(p, i)
+    enum Decay {
+        case none
+        /// p ← p · factor, before the update (AdamW).
+        case decoupled(Float)
+        /// g ← g + wd · p (L2).
+        case l2(Float)
     }
 
-    @inline(__always) static func addDecay<V: Lane>(_ g: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ wd: V) {
-        (V.load(g, i) + wd * V.load(p, i)).store(g, i)
+    /// Element i's weight and gradient after weight decay.
+    @inline(__always) static func decayed<V: Lane>(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ i: Int, _ decay: Decay
+    ) -> (p: V, g: V) {
+        let w = V.load(p, i)
+        let d = V.load(g, i)
+        switch decay {
+        case .none: return (w, d)
+        case .decoupled(let f): return (w * V(broadcast: f), d)
+        case .l2(let wd): return (w, d + V(broadcast: wd) * w)
+        }
     }
 
     struct SGDConstants {
@@ -105,15 +121,16 @@ public final class Optimizer {
     @inline(__always)
     static func sgd<V: Lane>(
         _: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-        _ buf: UnsafeMutablePointer<Float>?, _ k: SGDConstants
+        _ buf: UnsafeMutablePointer<Float>?, _ decay: Decay, _ k: SGDConstants
     ) {
-        var d = V.load(g, i)
+        let (w, g0): (V, V) = decayed(p, g, i, decay)
+        var d = g0
         if let buf {
             let b = k.first ? d : V.load(buf, i) * V(broadcast: k.momentum) + V(broadcast: k.damp) * d
             b.store(buf, i)
             d = k.nesterov ? d + V(broadcast: k.momentum) * b : b
         }
-        (V.load(p, i) - V(broadcast: k.lr) * d).store(p, i)
+        (w - V(broadcast: k.lr) * d).store(p, i)
     }
 
     struct AdamConstants { let oneMinusB1, b2, oneMinusB2, stepSize, invBC2, eps: Float }
@@ -125,15 +142,15 @@ public final class Optimizer {
     @inline(__always)
     static func adam<V: Lane>(
         _: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ k: AdamConstants
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ decay: Decay, _ k: AdamConstants
     ) {
-        let d = V.load(g, i)
+        let (w, d): (V, V) = decayed(p, g, i, decay)
         let m0 = V.load(m, i)
         let mi = m0 + V(broadcast: k.oneMinusB1) * (d - m0)  // torch: exp_avg.lerp_(grad, 1 - beta1)
         let vi = V.load(v, i) * V(broadcast: k.b2) + V(broadcast: k.oneMinusB2) * d * d
         mi.store(m, i)
         vi.store(v, i)
-        (V.load(p, i) - V(broadcast: k.stepSize) * mi / ((vi * V(broadcast: k.invBC2)).squareRoot() + V(broadcast: k.eps))).store(p, i)
+        (w - V(broadcast: k.stepSize) * mi / ((vi * V(broadcast: k.invBC2)).squareRoot() + V(broadcast: k.eps))).store(p, i)
     }
 
     struct RMSPropConstants { let lr, alpha, oneMinusAlpha, eps, momentum: Float }
@@ -144,9 +161,9 @@ public final class Optimizer {
     static func rmsprop<V: Lane>(
         _: V.Type, _ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
         _ sq: UnsafeMutablePointer<Float>, _ ga: UnsafeMutablePointer<Float>?,
-        _ buf: UnsafeMutablePointer<Float>?, _ k: RMSPropConstants
+        _ buf: UnsafeMutablePointer<Float>?, _ decay: Decay, _ k: RMSPropConstants
     ) {
-        let d = V.load(g, i)
+        let (w, d): (V, V) = decayed(p, g, i, decay)
         let s = V.load(sq, i) * V(broadcast: k.alpha) + V(broadcast: k.oneMinusAlpha) * d * d
         s.store(sq, i)
         let avg: V
@@ -161,9 +178,9 @@ public final class Optimizer {
         if let buf {
             let b = V.load(buf, i) * V(broadcast: k.momentum) + d / avg
             b.store(buf, i)
-            (V.load(p, i) - V(broadcast: k.lr) * b).store(p, i)
+            (w - V(broadcast: k.lr) * b).store(p, i)
         } else {
-            (V.load(p, i) - V(broadcast: k.lr) * d / avg).store(p, i)
+            (w - V(broadcast: k.lr) * d / avg).store(p, i)
         }
     }
 }

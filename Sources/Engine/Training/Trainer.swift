@@ -36,6 +36,13 @@ public final class Trainer {
     /// state, before the next epoch. The schedule is still the full run's (`train.epochs`),
     /// so resuming from the pause ends byte-identical to a run trained straight through.
     public var pauseAfterEpoch: Int?
+    /// The threads a step's GEMMs and optimizer are split between (see `Team`): a machine
+    /// option, which changes no result.
+    public let team: Team
+    /// Where each phase's time goes, when set (the engine benchmark's profile).
+    public var profile: PhaseProfile? {
+        didSet { model.profile = profile }
+    }
 
     /// Rows per evaluation forward pass. Results do not depend on it: every row is computed
     /// independently and per-row losses are summed in row order.
@@ -43,7 +50,7 @@ public final class Trainer {
 
     public init(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, threads: Int = 1
     ) {
         modelConfig = model
         config = train
@@ -54,6 +61,8 @@ public final class Trainer {
             config: model, inputDim: data.train.dimension, classes: data.outputs,
             maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
         self.model.initialize(model.initialization, seed: train.seed)
+        team = threads > 1 ? Team(threads: threads) : .single
+        self.model.team = team
         optimizer = Optimizer(config: train, count: self.model.parameterCount)
     }
 
@@ -85,14 +94,17 @@ public final class Trainer {
             var pos = 0
             while pos < n {
                 let b = min(config.batchSize, n - pos)
-                set.features.withUnsafeBufferPointer { f in
-                    for r in 0..<b {
-                        let row = order[pos + r]
-                        (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
-                        if regression {
-                            for j in 0..<k { targets[r * k + j] = set.targets[row * k + j] }
-                        } else {
-                            labels[r] = set.labels[row]
+                let stepStart = profile == nil ? 0 : PhaseProfile.now()
+                profile.measure(.gather) {
+                    set.features.withUnsafeBufferPointer { f in
+                        for r in 0..<b {
+                            let row = order[pos + r]
+                            (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
+                            if regression {
+                                for j in 0..<k { targets[r * k + j] = set.targets[row * k + j] }
+                            } else {
+                                labels[r] = set.labels[row]
+                            }
                         }
                     }
                 }
@@ -107,19 +119,29 @@ public final class Trainer {
                         status: .diverged, final: epochs.last, epochs: epochs, machine: machine,
                         finalCheckpoint: checkpointBytes())
                 }
-                if config.clipGradNorm > 0 {
-                    clipGradients(model.grads, count: model.parameterCount, maxNorm: config.clipGradNorm)
-                }
                 let lr = learningRate(config, step: optimizer.step, epoch: e, totalSteps: totalSteps)
-                optimizer.update(model.params, model.grads, lr: lr)
+                profile.measure(.optimizer) {
+                    if config.clipGradNorm > 0 {
+                        clipGradients(model.grads, count: model.parameterCount, maxNorm: config.clipGradNorm)
+                    }
+                    optimizer.update(model.params, model.grads, lr: lr, team: team)
+                }
                 lossSum += Double(loss) * Double(b)
                 pos += b
                 if config.logEvery > 0 && optimizer.step % config.logEvery == 0 {
                     onEvent(.trainLoss(epoch: e + 1, step: optimizer.step, value: Double(loss)))
                 }
+                if let profile {
+                    profile.steps += 1
+                    profile.stepNanoseconds += PhaseProfile.now() - stepStart
+                }
             }
             let trainSeconds = Double((clock.now - started) / .seconds(1))
             epoch = e + 1
+            // Evaluation's forward passes count as evaluation, not as the step's GEMMs.
+            let evaluationStart = profile == nil ? 0 : PhaseProfile.now()
+            model.profile = nil
+            defer { model.profile = profile }
 
             var values: [ModelMetrics.Metric] = [.init(key: "train_loss", value: lossSum / Double(n))]
             if regression {
@@ -144,6 +166,7 @@ public final class Trainer {
                 reports.append(("test", t.report, t.groups))
                 for (split, report, groups) in reports { values += report.metrics(split) + (groups?.metrics(split) ?? []) }
             }
+            if let profile { _ = profile.add(.evaluation, since: evaluationStart) }
             // What the epoch computed, counted from the shapes (see ComputeCount).
             let c = compute
             values += [
