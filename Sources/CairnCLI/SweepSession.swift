@@ -39,7 +39,7 @@ struct SweepSession {
         interrupt.install()
         let scheduler = Scheduler(
             tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
-            options: schedulerOptions(plan), interrupt: interrupt)
+            options: schedulerOptions(plan, runs: prep.toRun.count), interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
         let progress = Progress(total: prep.toRun.count + prep.elsewhere.count, cached: prep.cached.count, epochs: epochs, label: label)
         let outcome = try scheduler.run(prep.toRun, following: prep.elsewhere, onEvent: progress.handle)
@@ -56,11 +56,14 @@ struct SweepSession {
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 
-    func schedulerOptions(_ plan: Plan) -> Scheduler<LocalProcessExecutor>.Options {
-        .init(
+    /// `runs`: how many will train at most at once, which bounds the threads each may use.
+    func schedulerOptions(_ plan: Plan, runs: Int) -> Scheduler<LocalProcessExecutor>.Options {
+        var o = Scheduler<LocalProcessExecutor>.Options(
             workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
             retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option,
             stopping: plan.stopping.map(StopGate.init))
+        o.threads = ThreadBudget.perRun(requested: options.threads.requested, workers: o.workers, runs: runs)
+        return o
     }
 
     /// `method: bayes`: round after round, each planned from the results before it.
@@ -72,7 +75,8 @@ struct SweepSession {
         let interrupt = Interrupt()
         interrupt.install()
         let driver = ModelBasedSweep(
-            tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath), options: schedulerOptions(plan),
+            tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
+            options: schedulerOptions(plan, runs: search.batch),
             interrupt: interrupt)
         var paramsOf: [String: [String: JSONValue]] = [:]
         let keys = search.keys

@@ -27,7 +27,7 @@ public enum RunProcess {
     /// `pauseAfter`: early termination's next band or rung — train to the end of that epoch,
     /// log its state and end the attempt `paused` (the scheduler decides what comes next).
     package static func execute(
-        hash: String, store: StoreLayout, attempt: Int, dataDirectory: String?, pauseAfter: Int? = nil
+        hash: String, store: StoreLayout, attempt: Int, dataDirectory: String?, pauseAfter: Int? = nil, threads: Int = 1
     ) throws -> TrainResult.Status {
         var (spec, identity) = try readSpec(hash, store: store)
         let data = try loadData(&spec, dataset: identity.dataset, store: store, directory: dataDirectory)
@@ -50,12 +50,13 @@ public enum RunProcess {
         let result: TrainResult
         if let from {
             result = try Engine.train(
-                model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, resumingFrom: from.state,
+                model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, threads: threads,
+                resumingFrom: from.state,
                 best: from.best?.value, epochStates: true, pauseAfter: pauseAfter, onEvent: training.handle)
         } else {
             result = Engine.train(
-                model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, epochStates: true,
-                pauseAfter: pauseAfter, onEvent: training.handle)
+                model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data, runHash: hash, threads: threads,
+                epochStates: true, pauseAfter: pauseAfter, onEvent: training.handle)
         }
         if let failure = training.failure { throw failure }
         try training.finish(result)

@@ -13,18 +13,21 @@ public struct ExecInvocation: Equatable, Sendable {
     public var dataDirectory: String?
     /// `--pause-after=E`: early termination's next band or rung (see `RunProcess.execute`).
     public var pauseAfter: Int?
+    /// `--threads=N` when more than one (see `ThreadBudget`).
+    public var threads: Int
 
-    public init(hash: String, attempt: Int, store: String, dataDirectory: String?, pauseAfter: Int? = nil) {
+    public init(hash: String, attempt: Int, store: String, dataDirectory: String?, pauseAfter: Int? = nil, threads: Int = 1) {
         self.hash = hash
         self.attempt = attempt
         self.store = store
         self.dataDirectory = dataDirectory
         self.pauseAfter = pauseAfter
+        self.threads = threads
     }
 
     /// The arguments after the executable's path.
     public var arguments: [String] {
         ["exec", hash, "--attempt", String(attempt), "--store=\(store)"] + (dataDirectory.map { ["--data-dir=\($0)"] } ?? [])
-            + (pauseAfter.map { ["--pause-after=\($0)"] } ?? [])
+            + (pauseAfter.map { ["--pause-after=\($0)"] } ?? []) + (threads > 1 ? ["--threads=\(threads)"] : [])
     }
 }

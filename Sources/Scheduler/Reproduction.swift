@@ -37,7 +37,7 @@ public struct Reproduction {
     }
 
     public static func run(
-        hash: String, tracker: Tracker, executable: String, dataDirectory: String?,
+        hash: String, tracker: Tracker, executable: String, dataDirectory: String?, threads: Int? = nil,
         warn: (String) -> Void = { _ in }
     ) throws -> Report {
         guard let original = try tracker.run(hash) else { throw Failure(description: "no run \(hash)") }
@@ -114,6 +114,7 @@ public struct Reproduction {
             }
         }
         var options = Scheduler<LocalProcessExecutor>.Options(workers: 1, dataDirectory: dataDirectory)
+        options.threads = ThreadBudget.perRun(requested: threads, workers: 1, runs: 1)
         // A run early termination stopped is reproduced to where it stopped, and stopped there.
         let stoppedAt = original.status == .stopped ? checkpoints.last { $0.kinds.contains(.final) }?.epoch : nil
         if let stoppedAt { options.pauseAfter = [hash: stoppedAt] }

@@ -19,6 +19,8 @@ public final class Scheduler<E: Executor> {
         /// Without early termination: runs to pause at the end of a given epoch (a stopped
         /// run's reproduction trains to where it was stopped).
         public var pauseAfter: [String: Int] = [:]
+        /// Threads each run's process trains with (see `ThreadBudget`).
+        public var threads = 1
         public init(workers: Int, retries: Int = 0, timeout: Double? = nil, dataDirectory: String? = nil, stopping: StopGate? = nil) {
             self.stopping = stopping
             self.workers = workers
@@ -155,7 +157,7 @@ public final class Scheduler<E: Executor> {
                 let attempt = attempts[hash] ?? tries
                 let invocation = ExecInvocation(
                     hash: hash, attempt: attempt, store: tracker.directory, dataDirectory: options.dataDirectory,
-                    pauseAfter: pauseAt[hash])
+                    pauseAfter: pauseAt[hash], threads: options.threads)
                 let handle = try executor.start(arguments: invocation.arguments, logPath: tracker.logPath(hash))
                 active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
                 onEvent(.started(hash: hash, attempt: attempt))

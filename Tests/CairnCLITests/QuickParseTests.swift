@@ -44,6 +44,7 @@ struct QuickParseTests {
         ExecInvocation(hash: String(repeating: "0f", count: 32), attempt: 7, store: "/shared/store with space", dataDirectory: "/data/fm"),
         ExecInvocation(hash: String(repeating: "9", count: 64), attempt: 2, store: "--odd", dataDirectory: "-x"),
         ExecInvocation(hash: String(repeating: "9", count: 64), attempt: 3, store: "runs", dataDirectory: nil, pauseAfter: 9),
+        ExecInvocation(hash: String(repeating: "9", count: 64), attempt: 1, store: "runs", dataDirectory: nil, threads: 4),
     ])
     func execReadsBackWhatTheSchedulerBuilds(_ invocation: ExecInvocation) throws {
         let parsed = try #require(Cairn.parseQuickly(invocation.arguments) as? ExecCommand)

@@ -14,19 +14,23 @@ struct ExecCommand: ParsableCommand {
     @Argument var hash: String
     @Option var attempt = 1
     @Option var pauseAfter: Int?
+    /// Exactly what the scheduler passes (never $CAIRN_THREADS, which a run's process inherits).
+    @Option var threads = 1
     @OptionGroup var data: DataOptions
     @OptionGroup var store: StoreOptions
 
     /// What the scheduler asked for.
     var invocation: ExecInvocation {
-        ExecInvocation(hash: hash, attempt: attempt, store: store.path, dataDirectory: data.option, pauseAfter: pauseAfter)
+        ExecInvocation(
+            hash: hash, attempt: attempt, store: store.path, dataDirectory: data.option, pauseAfter: pauseAfter,
+            threads: threads)
     }
 
     func run() throws {
         do {
             let status = try RunProcess.execute(
                 hash: hash, store: StoreLayout(directory: store.path), attempt: attempt, dataDirectory: data.option,
-                pauseAfter: pauseAfter)
+                pauseAfter: pauseAfter, threads: threads)
             print("run \(hash.prefix(12)): \(status.rawValue)")
             // The result is durable (the log is fsynced): the process ends here, without stopping
             // the lease's timer or tearing down the runtime, which took 1-4 ms that the next run

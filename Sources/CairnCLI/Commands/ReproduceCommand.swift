@@ -22,6 +22,7 @@ struct ReproduceCommand: ParsableCommand {
 
     @Argument(help: "The run's hash, or any unique prefix of it.") var hash: String
     @OptionGroup var data: DataOptions
+    @OptionGroup var threads: ThreadOptions
     @Flag(help: "End stdout with one JSON object of the verdict, on its own line.") var json = false
     @OptionGroup var store: StoreOptions
 
@@ -31,7 +32,7 @@ struct ReproduceCommand: ParsableCommand {
         Terminal.line("reproducing \(hash.prefix(12)) from its stored spec…")
         let report = try Reproduction.run(
             hash: hash, tracker: tracker, executable: CommandLine.executablePath,
-            dataDirectory: data.option
+            dataDirectory: data.option, threads: threads.requested
         ) {
             Terminal.line("note: \($0)")
         }

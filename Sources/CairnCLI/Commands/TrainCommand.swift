@@ -5,6 +5,7 @@ import Determinism
 import Engine
 import Foundation
 import Planner
+import Scheduler
 import Tracker
 import Vocabulary
 
@@ -34,6 +35,7 @@ struct TrainCommand: ParsableCommand {
     var checkpointOut: String?
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "End stdout with one JSON object of the results, on its own line.")
     var json = false
@@ -46,7 +48,7 @@ struct TrainCommand: ParsableCommand {
         Terminal.line(Report.header(name: exp.name, hash: runHash, spec: spec, data: data))
         let result = Engine.train(
             model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data,
-            runHash: runHash
+            runHash: runHash, threads: ThreadBudget.perRun(requested: threads.requested, workers: 1, runs: 1)
         ) { event in
             switch event {
             case let .epochEnd(model, machine):

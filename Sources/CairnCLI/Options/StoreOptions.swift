@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Scheduler
 import Tracker
 
 /// `--store`, for every command that reads or writes a store.
@@ -28,6 +29,26 @@ struct DataOptions: ParsableArguments {
             "Directory of the IDX files for fashion-mnist or mnist (default: $CAIRN_DATA_DIR, else /usr/share/datasets/fashion-mnist).",
             valueName: "dir"))
     var option: String?
+}
+
+/// `--threads`, for every command that trains.
+struct ThreadOptions: ParsableArguments {
+    @Option(
+        name: .customLong("threads"),
+        help: ArgumentHelp(
+            """
+            Threads each run trains with (default: $CAIRN_THREADS, else as many as the cores allow). Never more than \
+            cores / runs at once: a sweep of at least as many runs as cores trains each on one thread, a single run on \
+            every core. It changes no result and no hash.
+            """, valueName: "n"))
+    var option: Int?
+
+    func validate() throws {
+        if let option, option < 1 { throw ValidationError("--threads must be at least 1, not \(option)") }
+    }
+
+    /// `--threads`, else `$CAIRN_THREADS`.
+    var requested: Int? { ThreadBudget.requested(option) }
 }
 
 /// `--set`, for every command that reads an experiment.
