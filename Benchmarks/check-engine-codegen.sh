@@ -9,9 +9,9 @@ bin=${1:-.build/release/cairn}
 case "$(uname -m)" in x86_64) ;; *) echo "codegen check is for x86-64; skipped on $(uname -m)"; exit 0 ;; esac
 dis=$(mktemp)
 trap 'rm -f "$dis"' EXIT
-# The GEMM (its micro-kernels are inlined into it) and the optimizer update.
-objdump -d --no-show-raw-insn "$bin" | awk '/^[0-9a-f]+ <\$s6Engine8gemmSIMD.*>:$|^[0-9a-f]+ <\$s6Engine9OptimizerC6update.*>:$/{on=1} on{print} /^$/{on=0}' > "$dis"
-[ -s "$dis" ] || { echo "FAIL: Engine's gemmSIMD / Optimizer.update not found in $bin"; exit 1; }
+# The GEMM (its tiles are inlined into its specialisations) and the optimizer update.
+objdump -d --no-show-raw-insn "$bin" | awk '/^[0-9a-f]+ <\$s6Engine9gemmTiled.*>:$|^[0-9a-f]+ <\$s6Engine9OptimizerC6update.*>:$/{on=1} on{print} /^$/{on=0}' > "$dis"
+[ -s "$dis" ] || { echo "FAIL: Engine's gemmTiled / Optimizer.update not found in $bin"; exit 1; }
 calls=$(grep -cE 'call.*<fmaf?(@plt)?>' "$dis" || true)
 fmas=$(grep -cE 'vfmadd[0-9]+ps' "$dis" || true)
 echo "engine hot loops: $fmas vector FMA instructions, $calls calls to fmaf"

@@ -3,10 +3,11 @@
 
 The seed model (784→256→10, ReLU, softmax cross-entropy, Adam lr 1e-3) trained for one
 epoch on Fashion-MNIST's 60,000 training images at each batch size, with
-torch.set_num_threads(1). Prints one line per batch size and, last, one JSON object.
+torch.set_num_threads(--threads, 1 by default). Prints one line per batch size and, last,
+one JSON object.
 
     pip install torch numpy
-    python3 Benchmarks/anchors/pytorch_engine.py --batch 64 256
+    python3 Benchmarks/anchors/pytorch_engine.py --batch 64 256 [--threads 2]
 """
 import argparse
 import gzip
@@ -32,8 +33,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--fused", action="store_true", help="Adam(fused=True)")
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x = torch.tensor(idx(os.path.join(args.data_dir, "train-images-idx3-ubyte.gz")).reshape(-1, 784), dtype=torch.float32) / 255
     y = torch.tensor(idx(os.path.join(args.data_dir, "train-labels-idx1-ubyte.gz")), dtype=torch.long)
@@ -53,7 +55,7 @@ def main():
                 loss.backward()
                 opt.step()
             best = max(best, x.shape[0] / (time.perf_counter() - start))
-        print(f"batch {b}: {best:.0f} samples/s (PyTorch {torch.__version__}, 1 thread)")
+        print(f"batch {b}: {best:.0f} samples/s (PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s))")
         out[f"samples_per_second_batch_{b}"] = round(best)
     print(json.dumps(out, sort_keys=True))
 

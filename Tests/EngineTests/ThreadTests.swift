@@ -50,6 +50,10 @@ import Testing
             let many = Engine.train(model: m, train: t, data: data, runHash: "test", threads: threads)
             #expect(many.finalCheckpoint == one.finalCheckpoint, "\(threads) threads")
             #expect(many.epochs == one.epochs, "\(threads) threads")
+            // And with every job split however small: the gather, the loss, the last layer.
+            let all = Trainer(model: m, train: t, data: data, runHash: "test", team: Team(threads: threads, minimumSplit: 0)).run()
+            #expect(all.finalCheckpoint == one.finalCheckpoint, "\(threads) threads, every job split")
+            #expect(all.epochs == one.epochs, "\(threads) threads, every job split")
         }
     }
 

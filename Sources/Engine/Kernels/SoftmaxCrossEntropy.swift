@@ -8,35 +8,39 @@ import Determinism
 ///
 /// Each row's sum of exponentials runs over classes in ascending order. Returns the batch
 /// mean loss (Float, as PyTorch's `CrossEntropyLoss` reports it), summing rows in order.
+/// Rows are independent: `team` splits them, and the sum runs after, in row order.
 @discardableResult
 public func softmaxCrossEntropy(
     logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, b: Int, c: Int,
-    losses: UnsafeMutablePointer<Float>, dlogits: UnsafeMutablePointer<Float>?
+    losses: UnsafeMutablePointer<Float>, dlogits: UnsafeMutablePointer<Float>?, team: Team = .single
 ) -> Float {
-    var total: Float = 0
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { e in
-        for r in 0..<b {
-            let row = logits + r * c
-            var mx = row[0]
-            for j in 1..<c where row[j] > mx { mx = row[j] }
-            var sum: Float = 0
-            for j in 0..<c {
-                e[j] = DMath.expf(row[j] - mx)
-                sum += e[j]
-            }
-            let label = Int(labels[r])
-            let loss = (mx + DMath.logf(sum)) - row[label]
-            losses[r] = loss
-            total += loss
-            if let dlogits {
-                let d = dlogits + r * c
-                let inv = Float(b)
+    // An exponential and a logarithm cost some 30 multiply-adds.
+    team.split(b, granule: 1, work: 32 * b * c) { rows in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { e in
+            for r in rows {
+                let row = logits + r * c
+                var mx = row[0]
+                for j in 1..<c where row[j] > mx { mx = row[j] }
+                var sum: Float = 0
                 for j in 0..<c {
-                    let p = e[j] / sum
-                    d[j] += ((j == label ? p - 1 : p)) / inv
+                    e[j] = DMath.expf(row[j] - mx)
+                    sum += e[j]
+                }
+                let label = Int(labels[r])
+                let loss = (mx + DMath.logf(sum)) - row[label]
+                losses[r] = loss
+                if let dlogits {
+                    let d = dlogits + r * c
+                    let inv = Float(b)
+                    for j in 0..<c {
+                        let p = e[j] / sum
+                        d[j] += ((j == label ? p - 1 : p)) / inv
+                    }
                 }
             }
         }
     }
+    var total: Float = 0
+    for r in 0..<b { total += losses[r] }
     return total / Float(b)
 }

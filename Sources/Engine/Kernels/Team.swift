@@ -35,12 +35,13 @@ public final class Team: @unchecked Sendable {
     /// Spins of the caller waiting for a job's other parts before it yields the core between
     /// checks (the thread it waits for may need the core, with more threads than cores).
     static let spins = 1 << 12
-    /// A job smaller than this many multiply-adds (a few microseconds) is not split: the
-    /// hand-over would cost more than it saves.
-    public static let minimumSplit = 1 << 17
+    /// A job smaller than this many multiply-adds (by default 2^17, a few microseconds) is
+    /// not split: the hand-over would cost more than it saves.
+    public let minimumSplit: Int
 
-    public init(threads: Int) {
+    public init(threads: Int, minimumSplit: Int = 1 << 17) {
         self.threads = max(1, threads)
+        self.minimumSplit = minimumSplit
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
     }
@@ -153,7 +154,7 @@ public final class Team: @unchecked Sendable {
                 .simd, m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, b: b, ldb: ldb, c: c, ldc: ldc, start: start,
                 finish: finish, rows: rows, columns: columns)
         }
-        let t = m * n * k < Team.minimumSplit ? 1 : threads
+        let t = m * n * k < minimumSplit ? 1 : threads
         let columnTiles = n / GemmTiles.columns
         let rowTiles = m / GemmTiles.rows
         if t > 1 && columnTiles >= t {
@@ -173,14 +174,15 @@ public final class Team: @unchecked Sendable {
         }
     }
 
-    /// Splits 0..<count into one range per thread, on multiples of 16 (a SIMD16 lane block),
-    /// and runs `body` on each.
-    public func split(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let blocks = (count + 15) / 16
-        let t = count < Team.minimumSplit / 8 ? 1 : min(threads, max(blocks, 1))
+    /// Splits 0..<count into one range per thread, on multiples of `granule` (16: a SIMD16
+    /// lane block), and runs `body` on each — when the work (about `work` multiply-adds;
+    /// 8 per item if not given) is worth splitting.
+    public func split(_ count: Int, granule: Int = 16, work: Int? = nil, _ body: (Range<Int>) -> Void) {
+        let blocks = (count + granule - 1) / granule
+        let t = (work ?? 8 * count) < minimumSplit ? 1 : min(threads, max(blocks, 1))
         run(t) { p in
-            let lo = min(count, p * blocks / t * 16)
-            let hi = p == t - 1 ? count : min(count, (p + 1) * blocks / t * 16)
+            let lo = min(count, p * blocks / t * granule)
+            let hi = p == t - 1 ? count : min(count, (p + 1) * blocks / t * granule)
             if lo < hi { body(lo..<hi) }
         }
     }

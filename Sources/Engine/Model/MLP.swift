@@ -191,11 +191,12 @@ public final class MLP {
     public func loss(labels: UnsafePointer<Int32>, b: Int, backward: Bool) -> Float {
         let logits = acts[acts.count - 1]
         guard backward else {
-            return softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: nil)
+            return softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: nil, team: team)
         }
         clearGradients(b: b)
         let mean = profile.measure(.loss) {
-            softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1])
+            softmaxCrossEntropy(
+                logits: logits, labels: labels, b: b, c: classes, losses: losses, dlogits: dacts[dacts.count - 1], team: team)
         }
         backpropagate(b: b)
         return mean

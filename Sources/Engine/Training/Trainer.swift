@@ -50,7 +50,7 @@ public final class Trainer {
 
     public init(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd, threads: Int = 1
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, threads: Int = 1, team: Team? = nil
     ) {
         modelConfig = model
         config = train
@@ -61,8 +61,8 @@ public final class Trainer {
             config: model, inputDim: data.train.dimension, classes: data.outputs,
             maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
         self.model.initialize(model.initialization, seed: train.seed)
-        team = threads > 1 ? Team(threads: threads) : .single
-        self.model.team = team
+        self.team = team ?? (threads > 1 ? Team(threads: threads) : .single)
+        self.model.team = self.team
         optimizer = Optimizer(config: train, count: self.model.parameterCount)
     }
 
@@ -95,15 +95,23 @@ public final class Trainer {
             while pos < n {
                 let b = min(config.batchSize, n - pos)
                 let stepStart = profile == nil ? 0 : PhaseProfile.now()
+                // The shuffled rows, copied once into the model's input: its GEMMs then read them
+                // from cache, many times over. Rows are independent: the team splits them.
                 profile.measure(.gather) {
                     set.features.withUnsafeBufferPointer { f in
-                        for r in 0..<b {
-                            let row = order[pos + r]
-                            (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
-                            if regression {
-                                for j in 0..<k { targets[r * k + j] = set.targets[row * k + j] }
-                            } else {
-                                labels[r] = set.labels[row]
+                        labels.withUnsafeMutableBufferPointer { l in
+                            targets.withUnsafeMutableBufferPointer { t in
+                                team.split(b, granule: 1, work: b * dim) { rows in
+                                    for r in rows {
+                                        let row = order[pos + r]
+                                        (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
+                                        if regression {
+                                            for j in 0..<k { t[r * k + j] = set.targets[row * k + j] }
+                                        } else {
+                                            l[r] = set.labels[row]
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
