@@ -39,7 +39,7 @@ struct SweepSession {
         interrupt.install()
         let scheduler = Scheduler(
             tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
-            options: schedulerOptions(plan, runs: prep.toRun.count), interrupt: interrupt)
+            options: schedulerOptions(plan, runs: prep.toRun.count + prep.elsewhere.count), interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
         let progress = Progress(total: prep.toRun.count + prep.elsewhere.count, cached: prep.cached.count, epochs: epochs, label: label)
         let outcome = try scheduler.run(prep.toRun, following: prep.elsewhere, onEvent: progress.handle)
@@ -56,7 +56,8 @@ struct SweepSession {
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 
-    /// `runs`: how many will train at most at once, which bounds the threads each may use.
+    /// `runs`: how many this invocation may train, its own and those it may take over from a
+    /// cairn that died (their leases lapse), which bounds the threads each may use.
     func schedulerOptions(_ plan: Plan, runs: Int) -> Scheduler<LocalProcessExecutor>.Options {
         var o = Scheduler<LocalProcessExecutor>.Options(
             workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
