@@ -49,7 +49,7 @@ struct EngineBench: ParsableCommand {
                 let model = ModelConfig(hidden: [256], activation: .relu, initialization: .he)
                 let train = TrainConfig(optimizer: .adam, lr: 0.001, batchSize: b, epochs: epochs, seed: 0, logEvery: 1_000_000)
                 // Speed from a run without the profile's clock reads, then the profile from a second run.
-                let trainer = Trainer(model: model, train: train, data: data, threads: t)
+                let trainer = Trainer(model: model, train: train, data: data, team: Team(threads: t))
                 // The cap is measured before and after the training and the higher kept: this
                 // machine's speed drifts over seconds, and a cap caught in a slow moment flatters.
                 let capBefore = gemmCap(trainer.model, batch: b)
@@ -57,7 +57,7 @@ struct EngineBench: ParsableCommand {
                 let result = trainer.run { if case let .epochEnd(_, m) = $0 { rates.append(m.samplesPerSecond) } }
                 let rate = rates.max() ?? 0
                 checkpoints[b, default: []].insert(sha256Hex([result.finalCheckpoint]))
-                let profiled = Trainer(model: model, train: train, data: data, threads: t)
+                let profiled = Trainer(model: model, train: train, data: data, team: Team(threads: t))
                 let profile = PhaseProfile()
                 profiled.profile = profile
                 _ = profiled.run()

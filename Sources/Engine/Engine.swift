@@ -19,7 +19,8 @@ public enum Engine {
         pauseAfter: Int? = nil, onEvent: (TrainEvent) -> Void = { _ in }
     ) -> TrainResult {
         let trainer = Trainer(
-            model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path, threads: threads)
+            model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path,
+            team: threads > 1 ? Team(threads: threads) : .single)
         trainer.emitsEpochStates = epochStates
         trainer.pauseAfterEpoch = pauseAfter
         return trainer.run(onEvent: onEvent)
@@ -36,7 +37,8 @@ public enum Engine {
         epochStates: Bool = false, pauseAfter: Int? = nil, onEvent: (TrainEvent) -> Void = { _ in }
     ) throws -> TrainResult {
         let trainer = Trainer(
-            model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path, threads: threads)
+            model: model, train: train, checkpoint: checkpoint, data: data, runHash: runHash, path: path,
+            team: threads > 1 ? Team(threads: threads) : .single)
         try trainer.restore(checkpoint: state, best: best)
         trainer.emitsEpochStates = epochStates
         trainer.pauseAfterEpoch = pauseAfter

@@ -114,7 +114,7 @@ public struct Reproduction {
             }
         }
         var options = Scheduler<LocalProcessExecutor>.Options(workers: 1, dataDirectory: dataDirectory)
-        options.threads = ThreadBudget.perRun(requested: threads, workers: 1, runs: 1)
+        options.threads = ThreadBudget.singleRun(requested: threads)
         // A run early termination stopped is reproduced to where it stopped, and stopped there.
         let stoppedAt = original.status == .stopped ? checkpoints.last { $0.kinds.contains(.final) }?.epoch : nil
         if let stoppedAt { options.pauseAfter = [hash: stoppedAt] }

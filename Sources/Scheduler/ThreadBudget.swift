@@ -13,6 +13,9 @@ public enum ThreadBudget {
         return min(requested ?? bound, bound)
     }
 
+    /// A single run (`train`, `reproduce`): every core unless fewer are requested.
+    public static func singleRun(requested: Int?) -> Int { perRun(requested: requested, workers: 1, runs: 1) }
+
     /// `--threads`, else `CAIRN_THREADS` (nil when neither is given, or the variable is not a count).
     public static func requested(_ option: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
         option ?? environment["CAIRN_THREADS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }

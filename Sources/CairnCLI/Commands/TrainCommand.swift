@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
         Terminal.line(Report.header(name: exp.name, hash: runHash, spec: spec, data: data))
         let result = Engine.train(
             model: spec.model, train: spec.train, checkpoint: spec.checkpoint, data: data,
-            runHash: runHash, threads: ThreadBudget.perRun(requested: threads.requested, workers: 1, runs: 1)
+            runHash: runHash, threads: ThreadBudget.singleRun(requested: threads.requested)
         ) { event in
             switch event {
             case let .epochEnd(model, machine):

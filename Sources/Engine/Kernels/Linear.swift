@@ -61,14 +61,8 @@ public func linearBackward(
         if path == .scalar {
             dinp.update(repeating: 0, count: b * c)
             gemm(path, m: b, n: c, k: oc, a: dout, aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c)
-            if let reluGate {
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: b * c) { g in
-                    let grad = g.baseAddress!
-                    grad.update(repeating: 0, count: b * c)
-                    reluBackward(dinp: grad, dout: dinp, out: reluGate, n: b * c)
-                    dinp.update(from: grad, count: b * c)
-                }
-            }
+            // The ReLU's backward pass into a zeroed gradient, element by element in place.
+            if let reluGate { for i in 0..<(b * c) { dinp[i] = 0 + (reluGate[i] > 0 ? dinp[i] : 0) } }
         } else {
             team.splitGemm(
                 m: b, n: c, k: oc, a: dout, aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c, start: .zero,

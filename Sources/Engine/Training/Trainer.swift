@@ -50,7 +50,7 @@ public final class Trainer {
 
     public init(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
-        data: PreparedData, runHash: String = "", path: KernelPath = .simd, threads: Int = 1, team: Team? = nil
+        data: PreparedData, runHash: String = "", path: KernelPath = .simd, team: Team = .single
     ) {
         modelConfig = model
         config = train
@@ -61,7 +61,7 @@ public final class Trainer {
             config: model, inputDim: data.train.dimension, classes: data.outputs,
             maxBatch: max(train.batchSize, Trainer.evalChunk), path: path)
         self.model.initialize(model.initialization, seed: train.seed)
-        self.team = team ?? (threads > 1 ? Team(threads: threads) : .single)
+        self.team = team
         self.model.team = self.team
         optimizer = Optimizer(config: train, count: self.model.parameterCount)
     }
