@@ -133,7 +133,7 @@ let package = Package(
                 "CairnCLI", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Scheduler", "Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ExampleTests", dependencies: ["TestSupport", "Determinism", "Codecs"]),
     ]
 )

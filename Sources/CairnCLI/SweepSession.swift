@@ -24,11 +24,38 @@ struct SweepSession {
             Terminal.line("\(plan.runs.count) runs planned (sweep \(plan.sweepHash.prefix(12))); --dry-run: nothing started")
             return
         }
-        if plan.search != nil { return try runSearch(plan, tracker: tracker) }
-        let prep = try RunClaims.take(plan, in: tracker, source: file, rerun: options.rerun)
+        let block = plan.sweep?.executor
+        let kind = options.cluster.executor ?? block?.kind ?? .local
+        if kind == .local, let option = options.cluster.slurmOnly.first {
+            throw CLIError("\(option) applies to --executor slurm (or executor: { type: slurm } in the sweep file); these runs are local")
+        }
+        if kind == .slurm, options.workers != nil {
+            Terminal.warn("--workers: ignored on Slurm, whose queue (and --array-throttle) paces the runs")
+        }
+        switch kind {
+        case .local:
+            let local = LocalProcessExecutor(executable: CommandLine.executablePath)
+            if plan.search != nil { return try runSearch(plan, tracker: tracker, executor: local) }
+            try execute(plan, tracker: tracker, executor: local, live: [:])
+        case .slurm:
+            let slurm = try SlurmExecutor(executable: CommandLine.executablePath, tracker: tracker, options: slurmOptions(block))
+            if plan.search != nil {
+                if options.cluster.detach { throw CLIError("--detach: a bayes search plans each round from the last; it cannot detach") }
+                return try runSearch(plan, tracker: tracker, executor: slurm)
+            }
+            // Runs earlier submissions still have queued or running: followed, not submitted again.
+            try execute(plan, tracker: tracker, executor: slurm, live: try slurm.queued(runs: plan.runs.map(\.hash)))
+        }
+    }
+
+    /// Claims the plan's runs (adopting `live` ones: a cluster still runs them for a
+    /// submitter that is gone), runs them through `executor` and reports.
+    func execute<E: Executor>(_ plan: Plan, tracker: Tracker, executor: E, live: [String: E.Handle]) throws {
+        let prep = try RunClaims.take(plan, in: tracker, source: file, rerun: options.rerun, live: Set(live.keys))
         let fresh = prep.toRun.count - prep.resumed.count
         Terminal.line(
             "sweep \(plan.sweepHash.prefix(12)): \(plan.runs.count) runs — \(prep.cached.count) cached, \(prep.resumed.count) to resume, \(fresh) new"
+                + (prep.adopted.isEmpty ? "" : ", \(prep.adopted.count) queued or running on Slurm (followed)")
                 + (prep.elsewhere.isEmpty ? "" : ", \(prep.elsewhere.count) running in another cairn"))
         let varying = plan.varyingKeys
         let paramsOf = Dictionary(plan.runs.map { ($0.hash, $0.params) }, uniquingKeysWith: { a, _ in a })
@@ -37,13 +64,28 @@ struct SweepSession {
         }
         let interrupt = Interrupt()
         interrupt.install()
+        let total = prep.toRun.count + prep.adopted.count + prep.elsewhere.count
         let scheduler = Scheduler(
-            tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
-            options: schedulerOptions(plan, runs: prep.toRun.count + prep.elsewhere.count), interrupt: interrupt)
+            tracker: tracker, executor: executor, options: schedulerOptions(plan, runs: total, executor: executor), interrupt: interrupt)
         let epochs = Dictionary(plan.runs.map { ($0.hash, $0.spec.train.epochs) }, uniquingKeysWith: { a, _ in a })
-        let progress = Progress(total: prep.toRun.count + prep.elsewhere.count, cached: prep.cached.count, epochs: epochs, label: label)
-        let outcome = try scheduler.run(prep.toRun, following: prep.elsewhere, onEvent: progress.handle)
+        let progress = Progress(total: total, cached: prep.cached.count, epochs: epochs, label: label)
+        let outcome = try scheduler.run(
+            prep.toRun, adopting: prep.adopted.map { ($0, live[$0]!) }, following: prep.elsewhere, onEvent: progress.handle)
         progress.finish()
+        if outcome.detached > 0, let slurm = executor as? SlurmExecutor {
+            let jobs = slurm.jobIds.values.sorted { $0.count != $1.count ? $0.count < $1.count : $0 < $1 }
+            Terminal.line(
+                "detached: \(outcome.detached) runs queued or running on Slurm (job\(jobs.count == 1 ? "" : "s") \(jobs.joined(separator: ", "))); "
+                    + "run the same command again to follow them and report")
+            if options.json {
+                Terminal.line(
+                    JSONValue.object([
+                        "sweep_hash": .string(plan.sweepHash), "detached": .number(Double(outcome.detached)),
+                        "jobs": .array(jobs.map(JSONValue.string)),
+                    ]).canonical)
+            }
+            return
+        }
         if outcome.wasInterrupted { Terminal.line("interrupted: run the same command again to resume") }
         try report(plan: plan, tracker: tracker, prep: prep, outcome: outcome)
         if outcome.wasInterrupted { throw ExitCode(130) }
@@ -56,19 +98,35 @@ struct SweepSession {
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 
+    /// How runs go to Slurm: the command line's options over the sweep file's `executor:`.
+    func slurmOptions(_ block: ExecutorBlock?) -> SlurmOptions {
+        var o = SlurmOptions(
+            partition: options.cluster.partition ?? block?.partition, timeLimit: options.timeout?.seconds ?? block?.time,
+            throttle: options.cluster.throttle ?? block?.throttle,
+            extraArguments: (block?.sbatchArguments ?? []) + options.cluster.sbatchArguments)
+        o.cpusPerTask = options.threads.requested ?? 1
+        return o
+    }
+
     /// `runs`: how many this invocation may train, its own and those it may take over from a
-    /// cairn that died (their leases lapse), which bounds the threads each may use.
-    func schedulerOptions(_ plan: Plan, runs: Int) -> Scheduler<LocalProcessExecutor>.Options {
-        var o = Scheduler<LocalProcessExecutor>.Options(
-            workers: options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
-            retries: options.retries, timeout: options.timeout?.seconds, dataDirectory: options.data.option,
+    /// cairn that died (their leases lapse), which bounds the threads each may use. On a
+    /// cluster every run is submitted at once (its queue and `--array-throttle` pace them),
+    /// each with the threads asked for (one by default), and the time limit is Slurm's.
+    func schedulerOptions<E: Executor>(_ plan: Plan, runs: Int, executor: E) -> SchedulerOptions {
+        let cluster = executor is SlurmExecutor
+        var o = SchedulerOptions(
+            workers: cluster ? Int.max : options.workers ?? ProcessInfo.processInfo.activeProcessorCount,
+            retries: options.retries, timeout: cluster ? nil : options.timeout?.seconds, dataDirectory: options.data.option,
             stopping: plan.stopping.map(StopGate.init))
-        o.threads = ThreadBudget.perRun(requested: options.threads.requested, workers: o.workers, runs: runs)
+        o.threads =
+            cluster
+            ? (options.threads.requested ?? 1) : ThreadBudget.perRun(requested: options.threads.requested, workers: o.workers, runs: runs)
+        o.detach = options.cluster.detach
         return o
     }
 
     /// `method: bayes`: round after round, each planned from the results before it.
-    func runSearch(_ plan: Plan, tracker: Tracker) throws {
+    func runSearch<E: Executor>(_ plan: Plan, tracker: Tracker, executor: E) throws {
         let search = plan.search!
         Terminal.line(
             "sweep \(plan.sweepHash.prefix(12)): bayes (\(search.model.rawValue)\(search.multivariate ? ", multivariate" : "")), "
@@ -76,8 +134,7 @@ struct SweepSession {
         let interrupt = Interrupt()
         interrupt.install()
         let driver = ModelBasedSweep(
-            tracker: tracker, executor: LocalProcessExecutor(executable: CommandLine.executablePath),
-            options: schedulerOptions(plan, runs: search.batch),
+            tracker: tracker, executor: executor, options: schedulerOptions(plan, runs: search.batch, executor: executor),
             interrupt: interrupt)
         var paramsOf: [String: [String: JSONValue]] = [:]
         let keys = search.keys
@@ -101,7 +158,7 @@ struct SweepSession {
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 
-    func report(plan: Plan, tracker: Tracker, prep: RunClaims, outcome: Scheduler<LocalProcessExecutor>.Outcome) throws {
+    func report(plan: Plan, tracker: Tracker, prep: RunClaims, outcome: SchedulerOutcome) throws {
         let rows = try tracker.runs(RunQuery(sweep: plan.sweepHash))
         let (metric, goal) = plan.metric
         let worst = goal.maximizes ? -Double.infinity : .infinity

@@ -37,10 +37,12 @@ public struct Sweep {
     public let bayes: (model: ModelSearch.Model, batch: Int, multivariate: Bool)?
     /// One line per W&B-only key that means nothing here.
     public let warnings: [String]
+    /// `executor:`, if given (see `ExecutorBlock`).
+    public let executor: ExecutorBlock?
 
     /// Keys W&B sweeps use that mean nothing to Cairn: accepted, with a warning.
     static let wandbOnlyKeys = ["program", "command", "project", "entity", "description", "name"]
-    static let keys = ["experiment", "method", "metric", "run_cap", "seed", "parameters", "early_terminate", "bayes"]
+    static let keys = ["experiment", "method", "metric", "run_cap", "seed", "parameters", "early_terminate", "bayes", "executor"]
     static let domainKeys = ["value", "values", "distribution", "min", "max", "mu", "sigma", "q", "probabilities"]
 
     /// Reads a sweep file. Throws `ConfigErrors` listing every problem found.
@@ -110,6 +112,7 @@ public struct Sweep {
                 "Hyperband brackets draw their own configs; with method: bayes use W&B's rule (mode: bands)")
         }
         let seed = top.seed("seed", default: 0)
+        let executor = top.has("executor") ? ExecutorBlock.read(top.section("executor")) : nil
         var parameters: [Parameter] = []
         let params = top.section("parameters")
         collect(params, prefix: "", into: &parameters, source: source)
@@ -128,7 +131,8 @@ public struct Sweep {
         let path = experiment.hasPrefix("/") || base.isEmpty ? experiment : "\(base)/\(experiment)"
         return Sweep(
             source: source, experimentPath: path, method: method, metric: metric, runCap: runCap, seed: seed,
-            parameters: parameters, earlyTermination: earlyTermination, bayes: bayes, warnings: warnings)
+            parameters: parameters, earlyTermination: earlyTermination, bayes: bayes, warnings: warnings,
+            executor: executor)
     }
 
     /// Walks `parameters:`, where a key is a dotted path (`train.lr`), or a block holding

@@ -30,4 +30,10 @@ public struct ExecInvocation: Equatable, Sendable {
         ["exec", hash, "--attempt", String(attempt), "--store=\(store)"] + (dataDirectory.map { ["--data-dir=\($0)"] } ?? [])
             + (pauseAfter.map { ["--pause-after=\($0)"] } ?? []) + (threads > 1 ? ["--threads=\(threads)"] : [])
     }
+
+    /// The run and attempt of a command line built by `arguments`.
+    public static func runAndAttempt(of arguments: [String]) -> (hash: String, attempt: Int) {
+        let attempt = arguments.firstIndex(of: "--attempt").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil }
+        return (arguments.count > 1 ? arguments[1] : "", attempt ?? 1)
+    }
 }

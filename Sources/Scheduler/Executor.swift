@@ -1,27 +1,58 @@
 import CLinux
 import Foundation
 
-/// Where a run's process starts: the seam between "what the scheduler does" and "how a
-/// process is started, watched and stopped". The local pool is the first implementation; a
-/// cluster executor (Slurm job arrays) would be another.
 /// A run's process could not be started.
 public struct ExecutorError: Error, CustomStringConvertible {
     public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
+/// Where a run's process starts: the seam between "what the scheduler does" and "how a
+/// process is started, watched and stopped". Two implementations: the local pool
+/// (`LocalProcessExecutor`) and Slurm job arrays (`SlurmExecutor`). The batch forms exist
+/// for a cluster, where one submission starts many runs and one query sees them all; their
+/// defaults do it one by one.
 public protocol Executor: AnyObject {
     associatedtype Handle
     /// Starts `arguments` (the `cairn exec` command line) with output to `logPath`.
     func start(arguments: [String], logPath: String) throws -> Handle
-    /// The exit status once the process has ended; nil while it runs.
+    /// Starts several runs at once, in order (a cluster submits them as one job array).
+    func start(batch: [(arguments: [String], logPath: String)]) throws -> [Handle]
+    /// Looks once at every handle before `poll` is asked about each (a cluster's one queue
+    /// query per interval); nothing by default.
+    func refresh(_ handles: [Handle]) throws
+    /// The exit status once the process has ended; nil while it runs (or waits in a queue).
     func poll(_ handle: Handle) -> ProcessExit?
     /// Asks the run's processes to stop (`force`: at once).
     func cancel(_ handle: Handle, force: Bool)
+    /// Asks several at once (a cluster cancels them in one call).
+    func cancel(batch: [Handle], force: Bool)
     /// Returns once one of `handles` may have ended, or after `timeout` seconds.
     func wait(for handles: [Handle], timeout: Double)
+    /// Of `runs`, those this executor still has queued or running for an earlier scheduler
+    /// (a cluster's queue outlives its submitter), with handles to follow them by: "is this
+    /// run's owner alive", asked of the cluster. None by default: a local process ends with
+    /// its scheduler's session or is seen through its lease.
+    func queued(runs: [String]) throws -> [String: Handle]
 }
 
 extension Executor {
+    /// One by one; if one cannot start, those already started are stopped (all or nothing).
+    public func start(batch: [(arguments: [String], logPath: String)]) throws -> [Handle] {
+        var started: [Handle] = []
+        do {
+            for b in batch { started.append(try start(arguments: b.arguments, logPath: b.logPath)) }
+        } catch {
+            cancel(batch: started, force: true)
+            for h in started { _ = poll(h) }
+            throw error
+        }
+        return started
+    }
+    public func refresh(_ handles: [Handle]) throws {}
+    public func cancel(batch: [Handle], force: Bool) { for h in batch { cancel(h, force: force) } }
+    public func queued(runs: [String]) throws -> [String: Handle] { [:] }
+
     /// Polling: a millisecond at most.
     public func wait(for handles: [Handle], timeout: Double) { Self.pause(timeout) }
 
@@ -33,10 +64,14 @@ extension Executor {
 public enum ProcessExit: Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
+    /// A cluster ended the job for its own reason (Slurm's TIMEOUT, CANCELLED, NODE_FAIL,
+    /// OUT_OF_MEMORY, PREEMPTED…), with the exit code it reports, and what that means.
+    case cluster(state: String, exitCode: Int32, meaning: String)
 
     public var description: String {
         switch self {
         case .exited(let c): return "exit code \(c)"
+        case .cluster(let state, _, let meaning): return "\(meaning) (Slurm \(state))"
         case .signaled(let s): return "killed by signal \(s)\(s == SIGKILL ? " (SIGKILL)" : s == SIGTERM ? " (SIGTERM)" : "")"
         }
     }
@@ -93,7 +128,7 @@ public final class LocalProcessExecutor: Executor {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attr, argv, environ)
         guard rc == 0 else {
-            throw ExecutorError(description: "cannot start \(executable): \(String(cString: strerror(rc)))")
+            throw ExecutorError("cannot start \(executable): \(String(cString: strerror(rc)))")
         }
         #if os(Linux)
             let fd = pidfd_open(pid, 0)

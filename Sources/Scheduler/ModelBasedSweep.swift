@@ -43,17 +43,21 @@ public struct ModelBasedSweep<E: Executor> {
             onRound(r, round.count)
             summary.plan = plan.with(runs: results.map(\.run) + round.map(\.0))
             summary.suggestions += round.map(\.1)
-            // Every run so far is recorded with the sweep; only this round's are claimed.
-            let claims = try RunClaims.take(summary.plan, in: tracker, source: source, rerun: rerun, only: round.map(\.0.hash))
+            // Every run so far is recorded with the sweep; only this round's are claimed (those a
+            // cluster still runs for an earlier cairn are adopted, not submitted again).
+            let live = try executor.queued(runs: round.map(\.0.hash))
+            let claims = try RunClaims.take(
+                summary.plan, in: tracker, source: source, rerun: rerun, only: round.map(\.0.hash), live: Set(live.keys))
             summary.claims.cached += claims.cached
             summary.claims.toRun += claims.toRun
             summary.claims.resumed += claims.resumed
             summary.claims.elsewhere += claims.elsewhere
+            summary.claims.adopted += claims.adopted
             try record(summary.suggestions, sweep: plan.sweepHash)
             var roundOptions = options
             roundOptions.stopping = summary.plan.stopping.map(StopGate.init)
             let outcome = try Scheduler(tracker: tracker, executor: executor, options: roundOptions, interrupt: interrupt).run(
-                claims.toRun, following: claims.elsewhere, onEvent: onEvent)
+                claims.toRun, adopting: claims.adopted.map { ($0, live[$0]!) }, following: claims.elsewhere, onEvent: onEvent)
             summary.outcome.add(outcome)
             if outcome.wasInterrupted || outcome.paused > 0 { break }
             let records = Dictionary(try tracker.runs(round.map(\.0.hash)).map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
@@ -79,12 +83,12 @@ public struct ModelBasedSweep<E: Executor> {
     }
 }
 
-extension Scheduler.Outcome {
+extension SchedulerOutcome {
     /// Outcomes of several scheduler runs (a model-based sweep's rounds), added up.
     public struct Sum: Sendable {
-        public var total = Scheduler.Outcome()
+        public var total = SchedulerOutcome()
         public init() {}
-        mutating func add(_ o: Scheduler.Outcome) {
+        mutating func add(_ o: SchedulerOutcome) {
             total.completed += o.completed
             total.failed += o.failed
             total.diverged += o.diverged
@@ -92,6 +96,7 @@ extension Scheduler.Outcome {
             total.stopped += o.stopped
             total.paused += o.paused
             total.finishedElsewhere += o.finishedElsewhere
+            total.detached += o.detached
             total.wasInterrupted = total.wasInterrupted || o.wasInterrupted
         }
     }

@@ -18,10 +18,16 @@ public struct RunClaims: Sendable {
     public var resumed: [String] = []
     /// Runs another live scheduler is running now.
     public var elsewhere: [String] = []
+    /// Runs a cluster still runs for a scheduler that is gone: this one follows them as its
+    /// own, without submitting them again.
+    public var adopted: [String] = []
 
     /// `only`: of the plan's runs (all recorded with the sweep), the ones to sort and claim
-    /// (a model-based sweep's latest round).
-    public static func take(_ plan: Plan, in tracker: Tracker, source: String, rerun: Bool, only: [String]? = nil) throws -> RunClaims {
+    /// (a model-based sweep's latest round). `live`: runs a cluster has queued or running for
+    /// an earlier submission (`SlurmExecutor.live`).
+    public static func take(
+        _ plan: Plan, in tracker: Tracker, source: String, rerun: Bool, only: [String]? = nil, live: Set<String> = []
+    ) throws -> RunClaims {
         try recordData(plan.runs, in: tracker)
         let records = try tracker.record(
             sweep: SweepRecord(
@@ -32,6 +38,7 @@ public struct RunClaims: Sendable {
         _ = try tracker.ingest(runs: records.map(\.hash).filter { FileManager.default.fileExists(atPath: tracker.eventLogPath($0)) })
         var p = RunClaims()
         var candidates: [(hash: String, sawStatus: RunStatus, sawAttempts: Int)] = []
+        var orphans: [(hash: String, sawStatus: RunStatus, sawAttempts: Int, sawOwner: String?)] = []
         // A stopped run is a result while this plan would stop it there too; otherwise it is
         // resumed (a sweep without early termination needs all its epochs).
         // (Decided with failed runs as not ended: this invocation runs them again.)
@@ -46,6 +53,23 @@ public struct RunClaims: Sendable {
                 p.cached.append(run.hash)
                 continue
             }
+            // On a cluster for an earlier submission: its owner's while that is alive, else
+            // this one's to follow (adopted, not submitted again). For an owner on another
+            // host the lease's age decides; until it lapses the run is followed, and it is
+            // adopted then (`Scheduler.takeOver`).
+            if live.contains(run.hash) && !run.status.isResult {
+                switch tracker.ownerIsAlive(run) {
+                case true?: p.elsewhere.append(run.hash)
+                case false?: orphans.append((run.hash, run.status, run.attempts, run.owner))
+                case nil:
+                    if tracker.isHeld(run) {
+                        p.elsewhere.append(run.hash)  // followed; adopted once its lease lapses (`Scheduler.takeOver`)
+                    } else {
+                        orphans.append((run.hash, run.status, run.attempts, run.owner))
+                    }
+                }
+                continue
+            }
             // Queued, running or paused and held by a live process: another scheduler owns it.
             if [.running, .queued, .paused].contains(run.status) && tracker.isHeld(run) {
                 p.elsewhere.append(run.hash)
@@ -57,6 +81,10 @@ public struct RunClaims: Sendable {
         // another scheduler's claim and succeed on it) and names this process its owner in the
         // same statement; of two claimers exactly one wins. A result (with --rerun) is claimed
         // the same way. One transaction for all of them.
+        let adopted = Set(try tracker.adopt(runs: orphans))
+        for o in orphans {
+            if adopted.contains(o.hash) { p.adopted.append(o.hash) } else { p.elsewhere.append(o.hash) }
+        }
         let won = Set(try tracker.claim(runs: candidates))
         for c in candidates {
             guard won.contains(c.hash) else {

@@ -5,50 +5,9 @@ import Tracker
 /// `workers`, retries, timeouts and interruption; it ingests each run's event log (it is the
 /// index's only writer) and reports what happens through `onEvent`. It never trains.
 public final class Scheduler<E: Executor> {
-    public struct Options: Sendable {
-        public var workers: Int
-        public var retries: Int
-        /// Seconds a run's process may take (nil: no limit).
-        public var timeout: Double?
-        /// Seconds between SIGTERM and SIGKILL.
-        public var grace: Double = 3
-        /// `--data-dir` for each run's process (see `ExecInvocation`).
-        public var dataDirectory: String?
-        /// Early termination: runs pause at its bands or rungs and go on, or stop, as it decides.
-        public var stopping: StopGate?
-        /// Without early termination: runs to pause at the end of a given epoch (a stopped
-        /// run's reproduction trains to where it was stopped).
-        public var pauseAfter: [String: Int] = [:]
-        /// Threads each run's process trains with (see `ThreadBudget`).
-        public var threads = 1
-        public init(workers: Int, retries: Int = 0, timeout: Double? = nil, dataDirectory: String? = nil, stopping: StopGate? = nil) {
-            self.stopping = stopping
-            self.workers = workers
-            self.retries = retries
-            self.timeout = timeout
-            self.dataDirectory = dataDirectory
-        }
-    }
-
-    public enum Event {
-        case started(hash: String, attempt: Int)
-        /// A run another live scheduler holds: this one follows it until it has a result, or
-        /// takes it over when its holders are gone.
-        case following(hash: String)
-        case progress(hash: String, epoch: Int, loss: Double?)
-        case finished(hash: String, status: RunStatus, detail: String?)
-        case retrying(hash: String, attempt: Int, reason: String)
-    }
-
-    public struct Outcome: Sendable {
-        public var completed = 0, failed = 0, diverged = 0, interrupted = 0
-        /// Runs early termination stopped, and runs left paused (their decision waits on runs
-        /// another cairn holds, or Ctrl-C came first): the next invocation goes on with them.
-        public var stopped = 0, paused = 0
-        /// Followed runs that another cairn brought to a result (or to failure).
-        public var finishedElsewhere = 0
-        public var wasInterrupted = false
-    }
+    public typealias Options = SchedulerOptions
+    public typealias Event = SchedulerEvent
+    public typealias Outcome = SchedulerOutcome
 
     let tracker: Tracker
     let executor: E
@@ -70,6 +29,7 @@ public final class Scheduler<E: Executor> {
         let tries: Int
         let started: Date
         var termSentAt: Date?
+        var killSent = false
         var timedOut = false
     }
 
@@ -77,10 +37,16 @@ public final class Scheduler<E: Executor> {
     /// `elsewhere` (runs another live scheduler holds) until every one has a result, is
     /// failed, or Ctrl-C stops it: a followed run is ingested as its log grows, and taken over
     /// — claimed and run here, resuming from its last epoch — once no live process holds it.
-    public func run(_ hashes: [String], following elsewhere: [String] = [], onEvent: (Event) -> Void) throws -> Outcome {
+    ///
+    /// `adopting`: runs an earlier scheduler left running on a cluster, with their handles;
+    /// they are followed as this scheduler's own (cancelled by Ctrl-C, retried if they fail).
+    public func run(
+        _ hashes: [String], adopting: [(hash: String, handle: E.Handle)] = [], following elsewhere: [String] = [],
+        onEvent: (Event) -> Void
+    ) throws -> Outcome {
         var queue: [(String, Int)] = hashes.map { ($0, 1) }
         // Each run's attempt number, as its claim counted it; a retry counts one more.
-        let records = try tracker.runs(hashes)
+        let records = try tracker.runs(hashes + adopting.map(\.hash))
         var attempts = Dictionary(records.map { ($0.hash, $0.attempts) }, uniquingKeysWith: { a, _ in a })
         try tracker.writeSpecs(records)
         // Early termination: runs paused at a band or rung wait here for their decision; each
@@ -99,21 +65,24 @@ public final class Scheduler<E: Executor> {
         }
         var followed = elsewhere
         for hash in followed { onEvent(.following(hash: hash)) }
-        var active: [Active] = []
+        var active: [Active] = adopting.map {
+            Active(hash: $0.hash, handle: $0.handle, attempt: attempts[$0.hash] ?? 1, tries: 1, started: Date())
+        }
+        for a in active { onEvent(.attached(hash: a.hash)) }
         var lastIngest = Date.distantPast
         var lastLease = Date()
+        var forcedAll = false
         while !queue.isEmpty || !active.isEmpty || (!followed.isEmpty && !outcome.wasInterrupted) {
             // Queued runs are this scheduler's: keep their leases fresh for other machines.
             if Date().timeIntervalSince(lastLease) > Lease.interval {
                 lastLease = Date()
-                Lease.refresh((queue.map(\.0) + parked).map { tracker.leasePath($0) })
+                // (And the started ones: on a cluster a started run may wait in its queue.)
+                Lease.refresh((queue.map(\.0) + parked + active.map(\.hash)).map { tracker.leasePath($0) })
             }
             if interrupt.requested && !outcome.wasInterrupted {
                 outcome.wasInterrupted = true
-                for i in active.indices {
-                    executor.cancel(active[i].handle, force: false)
-                    active[i].termSentAt = Date()
-                }
+                executor.cancel(batch: active.map(\.handle), force: false)
+                for i in active.indices { active[i].termSentAt = Date() }
                 for (hash, _) in queue {
                     try tracker.interrupt(run: hash)
                     unlink(tracker.leasePath(hash))
@@ -125,10 +94,16 @@ public final class Scheduler<E: Executor> {
                 parked.removeAll()
                 followed.removeAll()  // they are their own scheduler's
             }
-            if interrupt.forced { for a in active { executor.cancel(a.handle, force: true) } }
+            if interrupt.forced && !forcedAll {
+                forcedAll = true
+                executor.cancel(batch: active.map(\.handle), force: true)
+                for i in active.indices { active[i].killSent = true }
+            }
             // Processes that ended are collected first and their slots refilled before their
             // logs are ingested: a worker never waits for the bookkeeping of the run before.
             var ended: [(Active, ProcessExit)] = []
+            try executor.refresh(active.map(\.handle))
+            var late: [E.Handle] = []  // past the grace period since their SIGTERM: SIGKILL, once
             var i = 0
             while i < active.count {
                 if let timeout = options.timeout, !active[i].timedOut, Date().timeIntervalSince(active[i].started) > timeout {
@@ -136,8 +111,9 @@ public final class Scheduler<E: Executor> {
                     active[i].timedOut = true
                     active[i].termSentAt = Date()
                 }
-                if let t = active[i].termSentAt, Date().timeIntervalSince(t) > options.grace {
-                    executor.cancel(active[i].handle, force: true)
+                if let t = active[i].termSentAt, !active[i].killSent, Date().timeIntervalSince(t) > options.grace {
+                    late.append(active[i].handle)
+                    active[i].killSent = true
                 }
                 // After the timeout check: a process may end right after its SIGTERM.
                 guard let exit = executor.poll(active[i].handle) else {
@@ -148,19 +124,44 @@ public final class Scheduler<E: Executor> {
                 executor.cancel(active[i].handle, force: true)
                 ended.append((active.remove(at: i), exit))
             }
-            while active.count < options.workers, let (hash, tries) = queue.popLast() {
+            if !late.isEmpty { executor.cancel(batch: late, force: true) }
+            // The free slots' runs start together (on a cluster, one job array).
+            var starting: [(hash: String, tries: Int, attempt: Int, invocation: ExecInvocation)] = []
+            while active.count + starting.count < options.workers, let (hash, tries) = queue.popLast() {
                 // A first try was counted by its claim; its process's start event marks it running.
                 if tries > 1 || continuing.remove(hash) != nil {
                     try tracker.startRetry(run: hash)
-                    attempts[hash, default: 0] += 1
+                    // As the index counts them: a cluster may have restarted the run since
+                    // (each requeue of its task is an attempt its log records).
+                    attempts[hash] = try tracker.run(hash)?.attempts ?? (attempts[hash, default: 0] + 1)
                 }
                 let attempt = attempts[hash] ?? tries
                 let invocation = ExecInvocation(
                     hash: hash, attempt: attempt, store: tracker.directory, dataDirectory: options.dataDirectory,
                     pauseAfter: pauseAt[hash], threads: options.threads)
-                let handle = try executor.start(arguments: invocation.arguments, logPath: tracker.logPath(hash))
-                active.append(Active(hash: hash, handle: handle, attempt: attempt, tries: tries, started: Date()))
-                onEvent(.started(hash: hash, attempt: attempt))
+                starting.append((hash, tries, attempt, invocation))
+            }
+            if !starting.isEmpty {
+                let handles: [E.Handle]
+                do {
+                    handles = try executor.start(batch: starting.map { ($0.invocation.arguments, tracker.logPath($0.hash)) })
+                } catch {
+                    // Nothing of the batch was started: the runs go back to be claimed again.
+                    for s in starting {
+                        try tracker.interrupt(run: s.hash, reason: "not started: \(error)")
+                        unlink(tracker.leasePath(s.hash))
+                    }
+                    throw error
+                }
+                for (s, handle) in zip(starting, handles) {
+                    active.append(Active(hash: s.hash, handle: handle, attempt: s.attempt, tries: s.tries, started: Date()))
+                    onEvent(.started(hash: s.hash, attempt: s.attempt))
+                }
+            }
+            if options.detach && queue.isEmpty && ended.isEmpty {
+                // Queued on the cluster: the next invocation re-attaches to them.
+                outcome.detached = active.count
+                return outcome
             }
             for (a, exit) in ended {
                 let logged = try tracker.ingest(run: a.hash).status ?? tracker.run(a.hash)?.status
@@ -229,7 +230,13 @@ public final class Scheduler<E: Executor> {
                     try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
                 }
                 if !followed.isEmpty {
-                    let taken = try takeOver(&followed, into: &queue, attempts: &attempts, outcome: &outcome, onEvent: onEvent)
+                    var adopted: [(hash: String, handle: E.Handle)] = []
+                    let taken = try takeOver(
+                        &followed, into: &queue, attempts: &attempts, adopted: &adopted, outcome: &outcome, onEvent: onEvent)
+                    for a in adopted {
+                        active.append(Active(hash: a.hash, handle: a.handle, attempt: attempts[a.hash] ?? 1, tries: 1, started: Date()))
+                        onEvent(.attached(hash: a.hash))
+                    }
                     parked += taken
                     if !parked.isEmpty {
                         try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
@@ -299,12 +306,17 @@ public final class Scheduler<E: Executor> {
     /// Followed runs that have a result are done; those no live process holds any more are
     /// claimed (as they were seen, so of several followers one wins) and queued here — or,
     /// with early termination, returned, for its decision to place them.
+    ///
+    /// A run whose holders are gone but which a cluster still has queued or running (its
+    /// task waits in the queue, or was requeued) is adopted with its handle, into `adopted`:
+    /// submitting it again would train it twice.
     func takeOver(
         _ followed: inout [String], into queue: inout [(String, Int)], attempts: inout [String: Int],
-        outcome: inout Outcome, onEvent: (Event) -> Void
+        adopted: inout [(hash: String, handle: E.Handle)], outcome: inout Outcome, onEvent: (Event) -> Void
     ) throws -> [String] {
         var still: [String] = []
         var taken: [String] = []
+        var free: [RunRecord] = []
         for run in try tracker.runs(followed) {
             if run.status.isResult || run.status == .failed {
                 outcome.finishedElsewhere += 1
@@ -312,6 +324,18 @@ public final class Scheduler<E: Executor> {
                 onEvent(.finished(hash: run.hash, status: run.status, detail: "by another cairn" + (run.error.map { ": \($0)" } ?? "")))
             } else if tracker.isHeld(run) {
                 still.append(run.hash)
+            } else {
+                free.append(run)
+            }
+        }
+        let queued = free.isEmpty ? [:] : try executor.queued(runs: free.map(\.hash))
+        for run in free {
+            if let handle = queued[run.hash] {
+                if try tracker.adopt(runs: [(run.hash, run.status, run.attempts, run.owner)]) == [run.hash] {
+                    adopted.append((run.hash, handle))
+                } else {
+                    still.append(run.hash)  // another follower adopted it
+                }
             } else if try tracker.claim(run: run.hash, sawStatus: run.status, sawAttempts: run.attempts) {
                 attempts[run.hash] = run.attempts + 1
                 try tracker.writeSpecs([run])
@@ -329,6 +353,62 @@ public final class Scheduler<E: Executor> {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
         return text.split(separator: "\n", omittingEmptySubsequences: true).suffix(lines).joined(separator: "\n")
     }
+}
+
+/// How a `Scheduler` runs its runs.
+public struct SchedulerOptions: Sendable {
+    public var workers: Int
+    public var retries: Int
+    /// Seconds a run's process may take (nil: no limit).
+    public var timeout: Double?
+    /// Seconds between SIGTERM and SIGKILL.
+    public var grace: Double = 3
+    /// `--data-dir` for each run's process (see `ExecInvocation`).
+    public var dataDirectory: String?
+    /// Early termination: runs pause at its bands or rungs and go on, or stop, as it decides.
+    public var stopping: StopGate?
+    /// Without early termination: runs to pause at the end of a given epoch (a stopped
+    /// run's reproduction trains to where it was stopped).
+    public var pauseAfter: [String: Int] = [:]
+    /// Threads each run's process trains with (see `ThreadBudget`).
+    public var threads = 1
+    /// Return once the first runs are started (a cluster's queue holds them; the next
+    /// invocation re-attaches to them).
+    public var detach = false
+    public init(workers: Int, retries: Int = 0, timeout: Double? = nil, dataDirectory: String? = nil, stopping: StopGate? = nil) {
+        self.stopping = stopping
+        self.workers = workers
+        self.retries = retries
+        self.timeout = timeout
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// What happens to a scheduler's runs, as it happens.
+public enum SchedulerEvent {
+    case started(hash: String, attempt: Int)
+    /// A run an earlier scheduler submitted to a cluster, still queued or running there:
+    /// followed as this one's own (see `run(_:adopting:following:onEvent:)`).
+    case attached(hash: String)
+    /// A run another live scheduler holds: this one follows it until it has a result, or
+    /// takes it over when its holders are gone.
+    case following(hash: String)
+    case progress(hash: String, epoch: Int, loss: Double?)
+    case finished(hash: String, status: RunStatus, detail: String?)
+    case retrying(hash: String, attempt: Int, reason: String)
+}
+
+/// What a scheduler's runs came to.
+public struct SchedulerOutcome: Sendable {
+    public var completed = 0, failed = 0, diverged = 0, interrupted = 0
+    /// Runs early termination stopped, and runs left paused (their decision waits on runs
+    /// another cairn holds, or Ctrl-C came first): the next invocation goes on with them.
+    public var stopped = 0, paused = 0
+    /// Followed runs that another cairn brought to a result (or to failure).
+    public var finishedElsewhere = 0
+    /// Runs left queued or running on a cluster by `detach`.
+    public var detached = 0
+    public var wasInterrupted = false
 }
 
 /// Ctrl-C and SIGTERM: the first asks the scheduler to stop launching and end its runs; a

@@ -139,6 +139,22 @@ enum Schema {
                 t.primaryKey(["runId", "attempt"])
             }
         }
+        m.registerMigration("v4: cluster jobs") { db in
+            /// One row per submission to a cluster (a Slurm job array), recorded before it is
+            /// submitted: its nonce names the job, so a submitter that dies between submitting
+            /// and recording the job's id finds it again by name.
+            try db.create(table: "clusterJob") { t in
+                t.column("nonce", .text).primaryKey()
+                t.column("executor", .text).notNull()
+                /// The cluster's id for it (an array job id), once submitted.
+                t.column("jobId", .text)
+                t.column("submittedAt", .datetime).notNull()
+                /// The runs, in task order: a JSON array of [hash, attempt].
+                t.column("tasks", .text).notNull()
+                /// Until every task has ended and been seen to end.
+                t.column("open", .boolean).notNull().defaults(to: true).indexed()
+            }
+        }
         return m
     }
 }

@@ -10,13 +10,13 @@ import Tracker
 /// uninterrupted sweep's.
 @Suite(.serialized) struct ResumeTests {
     /// A 2 × 2 sweep (or `parameters`) of an experiment with dropout, long enough to be killed in.
-    static func files(epochs: Int = 60, parameters: String? = nil) throws -> String {
+    static func files(epochs: Int = 60, parameters: String? = nil, trainSize: Int = 1500, logEvery: Int = 5) throws -> String {
         let dir = try CairnProcess.temporaryDirectory()
         try """
         name: long
-        data: { dataset: synthetic, synthetic: { features: 6, train_size: 1500, test_size: 30 } }
+        data: { dataset: synthetic, synthetic: { features: 6, train_size: \(trainSize), test_size: 30 } }
         model: { hidden: [8], dropout: 0.2 }
-        train: { optimizer: adam, lr: 0.01, epochs: \(epochs), batch_size: 16, log_every: 5 }
+        train: { optimizer: adam, lr: 0.01, epochs: \(epochs), batch_size: 16, log_every: \(logEvery) }
         """.write(toFile: "\(dir)/e.yaml", atomically: true, encoding: .utf8)
         try """
         experiment: e.yaml

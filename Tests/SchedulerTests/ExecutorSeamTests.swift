@@ -107,7 +107,7 @@ final class ScriptedExecutor: Executor {
             case .started(let hash, let attempt): events.append("start \(hash.prefix(4)) \(attempt)")
             case .finished(let hash, let status, _): events.append("\(status.rawValue) \(hash.prefix(4))")
             case .retrying(let hash, _, _): events.append("retry \(hash.prefix(4))")
-            case .progress, .following: break
+            case .progress, .following, .attached: break
             }
         }
         #expect(outcome.completed == 2 && outcome.diverged == 1 && outcome.failed == 2)

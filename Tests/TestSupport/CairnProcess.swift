@@ -55,9 +55,10 @@ public enum CairnProcess {
         }
     }
 
-    public static func startCapturing(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    /// `tool`: another program than `cairn` (a path).
+    public static func startCapturing(_ arguments: [String], environment: [String: String] = [:], tool: String? = nil) throws -> Running {
         let p = Process()
-        p.executableURL = try executable
+        p.executableURL = try tool.map { URL(fileURLWithPath: $0) } ?? executable
         p.arguments = arguments
         p.currentDirectoryURL = packageRoot
         var env = ProcessInfo.processInfo.environment
@@ -75,7 +76,7 @@ public enum CairnProcess {
         return Running(process: p, out: out, err: err)
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        try startCapturing(arguments, environment: environment).finish()
+    public static func run(_ arguments: [String], environment: [String: String] = [:], tool: String? = nil) throws -> Result {
+        try startCapturing(arguments, environment: environment, tool: tool).finish()
     }
 }

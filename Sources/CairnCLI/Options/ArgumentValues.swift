@@ -1,19 +1,14 @@
 import ArgumentParser
 import Tracker
+import Vocabulary
 
 /// A length of time on the command line: 90, 90s, 10m, 2h, 500ms.
 struct TimeLimit: ExpressibleByArgument, Sendable {
     let seconds: Double
 
     init?(argument: String) {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (u, f) in units where argument.hasSuffix(u) {
-            guard let v = Double(argument.dropLast(u.count)), v > 0 else { return nil }
-            seconds = v * f
-            return
-        }
-        guard let v = Double(argument), v > 0 else { return nil }
-        seconds = v
+        guard let s = DurationText.seconds(argument) else { return nil }
+        seconds = s
     }
 
     static var defaultCompletionKind: CompletionKind { .default }

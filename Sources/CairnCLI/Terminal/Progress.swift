@@ -29,12 +29,15 @@ final class Progress {
         live = Terminal.redrawsInPlace
     }
 
-    func handle(_ event: Scheduler<LocalProcessExecutor>.Event) {
+    func handle(_ event: SchedulerEvent) {
         switch event {
         case let .started(hash, attempt):
             elsewhere.remove(hash)  // taken over, if it was followed
             running.append((hash, 0, nil))
             if !live { emit("  start     \(label(hash))\(attempt > 1 ? "  (attempt \(attempt))" : "")") }
+        case let .attached(hash):
+            running.append((hash, 0, nil))
+            emit("  attached  \(label(hash))  (queued or running on Slurm for an earlier cairn: followed, not submitted again)")
         case let .following(hash):
             elsewhere.insert(hash)
             emit("  following \(label(hash))  (held by another cairn: followed until it has a result, taken over if its holders die)")
