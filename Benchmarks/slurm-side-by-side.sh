@@ -26,7 +26,7 @@ for tool in sbatch squeue scancel scontrol sacct; do
   printf '#!/bin/sh\necho "$(date +%%s.%%N) %s" >> "%s/calls"\nexec %s "$@"\n' "$tool" "$work" "$real" >"$shim/$tool"
   chmod +x "$shim/$tool"
 done
-calls() { grep -c " $1\$" "$work/calls" 2>/dev/null || echo 0; }
+calls() { grep -c " $1\$" "$work/calls" 2>/dev/null || true; }
 
 # 1,000 trivial runs: one epoch of a tiny synthetic model each.
 cat >"$work/e.yaml" <<'EOF'

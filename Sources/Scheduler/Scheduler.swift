@@ -72,6 +72,7 @@ public final class Scheduler<E: Executor> {
         var lastIngest = Date.distantPast
         var lastLease = Date()
         var forcedAll = false
+        var logSizes: [String: Int] = [:]
         while !queue.isEmpty || !active.isEmpty || (!followed.isEmpty && !outcome.wasInterrupted) {
             // Queued runs are this scheduler's: keep their leases fresh for other machines.
             if Date().timeIntervalSince(lastLease) > Lease.interval {
@@ -216,11 +217,17 @@ public final class Scheduler<E: Executor> {
                 try decide(&parked, into: &queue, pauseAt: &pauseAt, continuing: &continuing, outcome: &outcome, onEvent: onEvent)
             }
             // Follow the running runs' logs (this scheduler's and the ones held elsewhere) for
-            // progress, a few times a second.
+            // progress, a few times a second: those whose log grew since the last look (a
+            // stat each; a thousand runs waiting in a cluster's queue cost no index reads).
             if !(active.isEmpty && followed.isEmpty) && Date().timeIntervalSince(lastIngest) > 0.25 {
                 lastIngest = Date()
-                let results = try tracker.ingest(runs: active.map(\.hash) + followed)
-                for hash in active.map(\.hash) + followed where (results[hash]?.points ?? 0) > 0 {
+                let grown = (active.map(\.hash) + followed).filter { hash in
+                    let size = Self.size(tracker.eventLogPath(hash))
+                    defer { logSizes[hash] = size }
+                    return size != logSizes[hash]
+                }
+                let results = grown.isEmpty ? [:] : try tracker.ingest(runs: grown)
+                for hash in grown where (results[hash]?.points ?? 0) > 0 {
                     let p = try tracker.progress(run: hash)
                     onEvent(.progress(hash: hash, epoch: p.epoch, loss: p.trainLoss))
                 }
@@ -346,6 +353,12 @@ public final class Scheduler<E: Executor> {
         }
         followed = still
         return taken
+    }
+
+    /// A file's size; -1 if there is none.
+    static func size(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : -1
     }
 
     /// The last lines of a file.

@@ -12,6 +12,11 @@ struct SweepCommand: ParsableCommand {
             taken over if it dies. Ctrl-C stops launching and ends the running runs (a second Ctrl-C \
             kills them); run the same command to resume. Exit 0 means every run has a result.
 
+            With --executor slurm (or the sweep file's executor block) the runs are Slurm job \
+            arrays, one task per run; the store, the data and this cairn must be on a filesystem \
+            the nodes share. Ctrl-C cancels the tasks; --detach leaves them queued, and the same \
+            command later re-attaches to them, submitting nothing twice.
+
             A sweep file's early_terminate (W&B's hyperband rule, or mode: brackets for Hyperband) \
             pauses runs at its bands or rungs and stops the ones behind, the same ones at any \
             --workers; a stopped run is a result, and a sweep that needs more of its epochs resumes it.
@@ -21,6 +26,7 @@ struct SweepCommand: ParsableCommand {
               cairn sweep sweeps/quickstart.yaml --workers 1 --retries 2 --timeout 10m
               cairn sweep sweeps/fashion-lr-width.yaml --set train.epochs=3 --json
               cairn sweep sweeps/fashion-budget-brackets.yaml
+              cairn sweep sweeps/fashion-lr-width.yaml --executor slurm --partition gpu --timeout 30m --detach
             """)
 
     @Argument(help: "A sweep file (or an experiment file, with --set values to sweep).") var file: String

@@ -29,7 +29,9 @@ struct ExecutorOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             """
-            Where runs train: local (processes on this machine) or slurm (job arrays on the cluster, each run a task             running `cairn exec`; the store, the data and this cairn binary must be on a filesystem the nodes share).             Default: the sweep file's executor.type, else local.
+            Where runs train: local (processes on this machine) or slurm (job arrays on the cluster, each run a task \
+            running `cairn exec`; the store, the data and this cairn binary must be on a filesystem the nodes share). \
+            Default: the sweep file's executor.type, else local.
             """, valueName: "local|slurm"))
     var executor: ExecutorBlock.Kind?
     @Option(help: ArgumentHelp("Slurm partition (default: executor.partition, else the cluster's default).", valueName: "name"))
