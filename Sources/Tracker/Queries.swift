@@ -11,6 +11,8 @@ public struct RunRow: Sendable {
     public let summaries: [String: SummaryRecord]
     /// Labels people gave the run (`cairn tag`), sorted.
     public let tags: [String]
+    /// Its latest `cairn reproduce`, if any.
+    public var reproduction: ReproductionRecord? = nil
 }
 
 public struct MetricPoint: Sendable, Equatable {
@@ -211,8 +213,11 @@ extension Tracker {
                 db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
                 arguments: [idList])
             while let r = try tagRows.next() { tags[r["runId"], default: []].append(r["name"]) }
+            let reproductions = try ReproductionRecord.latest(db, runIds: idList)
             let rows = records.map {
-                RunRow(record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? [])
+                RunRow(
+                    record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? [],
+                    reproduction: reproductions[$0.id!])
             }
             guard let hashes = q.hashes, q.sort == nil else { return rows }
             let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })

@@ -155,6 +155,20 @@ enum Schema {
                 t.column("open", .boolean).notNull().defaults(to: true).indexed()
             }
         }
+        m.registerMigration("v5: reproductions") { db in
+            /// Every `cairn reproduce` of a run: its verdict, the first divergence (or why not),
+            /// when, by which Cairn and numerics version, on which host.
+            try db.create(table: "reproduction") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runId", .integer).notNull().indexed().references("run", onDelete: .cascade)
+                t.column("verdict", .text).notNull()
+                t.column("detail", .text)
+                t.column("at", .datetime).notNull()
+                t.column("cairnVersion", .text).notNull()
+                t.column("numericsVersion", .integer).notNull()
+                t.column("host", .text).notNull()
+            }
+        }
         return m
     }
 }

@@ -25,6 +25,19 @@ import Testing
         #expect(r.stdout.contains("REPRODUCED: \(hash) bit-identical ("))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
         #expect(json["reproduced"] as? Bool == true && (json["metrics"] as? Int ?? 0) > 10 && (json["checkpoints"] as? Int ?? 0) >= 1)
+        // The verdict is the run's record: `show` says it, `ls` shows its badge, both JSON forms hold it.
+        let host = ProcessInfo.processInfo.hostName
+        let show = try CairnProcess.run(["show", hash, "--store", "\(dir)/runs"])
+        #expect(show.stdout.contains("  checked   reproduced bit-identical on \(host), "), "\(show.stdout)")
+        let ls = try CairnProcess.run(["ls", "--store", "\(dir)/runs"])
+        let header = try #require(ls.stdout.split(separator: "\n").first)
+        #expect(header.contains("reproduction") && ls.stdout.contains(" reproduced"), "\(ls.stdout)")
+        let listed = try #require(
+            try JSONSerialization.jsonObject(with: Data(CairnProcess.run(["ls", "--store", "\(dir)/runs", "--json"]).stdout.utf8))
+                as? [[String: Any]])
+        let record = try #require(listed.first { $0["hash"] as? String == hash }?["reproduction"] as? [String: Any])
+        #expect(record["verdict"] as? String == "REPRODUCED" && record["host"] as? String == host)
+        #expect(record["numerics_version"] as? Int != nil && record["cairn_version"] as? String != nil)
     }
 
     @Test func anAlteredMetricIsNamedWithItsStep() throws {
@@ -41,6 +54,11 @@ import Testing
         let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("DIFFERS: test_loss (epoch) at step \(step): original "), "\(r.stdout)")
+        // Recorded with its first divergence; the latest verdict is the one shown.
+        let show = try CairnProcess.run(["show", hash, "--store", "\(dir)/runs"])
+        #expect(
+            show.stdout.contains("  checked   DIFFERS on ") && show.stdout.contains(": test_loss (epoch) at step \(step): original "),
+            "\(show.stdout)")
     }
 
     @Test func aCorruptCheckpointIsReportedByName() throws {
@@ -53,6 +71,8 @@ import Testing
         let r = try CairnProcess.run(["reproduce", hash, "--store", "\(dir)/runs"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("CORRUPT: object \(object)"), "\(r.stdout)")
+        let ls = try CairnProcess.run(["ls", "--store", "\(dir)/runs"])
+        #expect(ls.stdout.contains(" corrupt"), "\(ls.stdout)")
     }
 
     @Test func aDifferentDataSetIsNotedBeforeTheResult() throws {

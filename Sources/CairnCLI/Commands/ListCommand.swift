@@ -63,9 +63,11 @@ struct ListCommand: ParsableCommand {
         // Only the params that vary across the listed runs.
         let keys = JSONValue.varyingKeys(rows.map(\.params))
         let tagged = rows.contains { !$0.tags.isEmpty }
+        let checked = rows.contains { $0.reproduction != nil }
         var header = ["run", "status"] + keys.map { String($0.split(separator: ".").last!) }
         for m in metrics { header += [m, "best"] }
         header.append("time")
+        if checked { header.append("reproduction") }
         if tagged { header.append("tags") }
         let goals = metrics.map(Goal.of)
         let cells = rows.map { r -> [String] in
@@ -76,6 +78,7 @@ struct ListCommand: ParsableCommand {
             }
             let seconds = r.record.startedAt.flatMap { start in r.record.finishedAt.map { $0.timeIntervalSince(start) } }
             cells.append(seconds.map { Table.decimal($0, places: 1) + "s" } ?? "-")
+            if checked { cells.append(r.reproduction?.badge ?? "") }
             if tagged { cells.append(r.tags.joined(separator: ",")) }
             return cells
         }

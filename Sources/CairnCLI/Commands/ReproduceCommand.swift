@@ -1,6 +1,7 @@
 import ArgumentParser
 import Determinism
 import Foundation
+import Planner
 import Scheduler
 import Tracker
 import Vocabulary
@@ -41,16 +42,28 @@ struct ReproduceCommand: ParsableCommand {
             "original_seconds": .number(report.originalSeconds),
         ]
         let ok: Bool
+        var verdict = ReproductionRecord.Verdict.failed
+        var detail: String?
+        defer {
+            // The verdict is a record of the run's, whatever it is (`ls`, `show`, the UI).
+            let record = ReproductionRecord(
+                verdict: verdict, detail: detail, cairnVersion: CairnVersion.version, numericsVersion: Planner.numericsVersion,
+                host: ProcessInfo.processInfo.hostName)
+            do { try tracker.record(reproduction: record, run: hash) } catch { Terminal.warn("the verdict was not recorded: \(error)") }
+        }
         switch report.verdict {
         case let .identical(metrics, checkpoints):
             Terminal.line("REPRODUCED: \(hash) bit-identical (\(metrics) metrics, \(checkpoints) checkpoint\(checkpoints == 1 ? "" : "s"))")
             out["reproduced"] = true
             out["metrics"] = .number(Double(metrics))
             out["checkpoints"] = .number(Double(checkpoints))
+            verdict = .reproduced
             ok = true
         case let .metricDiffers(key, scope, step, original, reproduced):
             func show(_ v: Double?) -> String { v.map { JSONValue.ecmaScriptString($0) } ?? "missing" }
-            Terminal.line("DIFFERS: \(key) (\(scope)) at step \(step): original \(show(original)), reproduced \(show(reproduced))")
+            detail = "\(key) (\(scope)) at step \(step): original \(show(original)), reproduced \(show(reproduced))"
+            verdict = .differs
+            Terminal.line("DIFFERS: " + detail!)
             out["reproduced"] = false
             out["first_difference"] = [
                 "metric": .string(key), "scope": .string(scope.rawValue), "step": .number(Double(step)),
@@ -58,9 +71,10 @@ struct ReproduceCommand: ParsableCommand {
             ]
             ok = false
         case let .checkpointDiffers(step, kinds, original, reproduced):
-            Terminal.line(
-                "DIFFERS: checkpoint \(CheckpointKind.label(kinds)) at step \(step): original \(original), reproduced \(reproduced ?? "missing")"
-            )
+            detail =
+                "checkpoint \(CheckpointKind.label(kinds)) at step \(step): original \(original), reproduced \(reproduced ?? "missing")"
+            verdict = .differs
+            Terminal.line("DIFFERS: " + detail!)
             out["reproduced"] = false
             out["first_difference"] = [
                 "checkpoint": .string(CheckpointKind.label(kinds)), "step": .number(Double(step)), "original": .string(original),
@@ -69,11 +83,13 @@ struct ReproduceCommand: ParsableCommand {
             ok = false
         case let .originalCorrupt(message):
             Terminal.line("CORRUPT: \(message)")
+            (verdict, detail) = (.corrupt, message)
             out["reproduced"] = false
             out["corrupt"] = .string(message)
             ok = false
         case let .runFailed(message):
             Terminal.line("FAILED: the reproduction did not finish: \(message)")
+            (verdict, detail) = (.failed, message)
             out["reproduced"] = false
             out["failed"] = .string(message)
             ok = false

@@ -64,6 +64,7 @@ struct ShowCommand: ParsableCommand {
         if attempts.count > 1 || attempts.contains(where: { $0.resumedFromEpoch > 0 }) {
             lines.append("  attempts  " + AttemptText.each(attempts))
         }
+        if let checked = row.reproduction { lines.append("  checked   " + checked.sentence) }
         if !row.tags.isEmpty { lines.append("  tags      \(row.tags.joined(separator: ", "))") }
         if let note = r.note { lines.append("  note      " + note.replacingOccurrences(of: "\n", with: "\n            ")) }
         if let why = StopText.reason(r) {

@@ -15,6 +15,7 @@ public enum RunExport {
             "stopped": r.record.status == .stopped ? r.record.error.map(JSONValue.string) ?? .null : .null,
             "hash": .string(r.record.hash), "name": .string(r.record.name), "status": .string(r.record.status.rawValue),
             "params": .object(r.params), "tags": .array(r.tags.map(JSONValue.string)), "note": r.record.note.map(JSONValue.string) ?? .null,
+            "reproduction": r.reproduction?.json ?? .null,
             "metrics": .object(
                 r.summaries.mapValues { s in
                     [
