@@ -73,8 +73,8 @@ public final class SlurmExecutor: Executor {
     let tools: SlurmTools
     /// Each submission's array job id.
     public private(set) var jobIds: [String: String] = [:]
-    /// Each submission's number of tasks and when it was made.
-    private var submissions: [String: (tasks: Int, at: Date)] = [:]
+    /// Each submission's tasks not yet seen to end, and when it was made.
+    private var submissions: [String: (unended: Int, at: Date)] = [:]
     /// The last `squeue` (and `sacct`) answer: a task's state by `<job>_<task>`.
     private var states: [String: SlurmTaskState] = [:]
     private var ended: Set<Handle> = []
@@ -298,9 +298,8 @@ public final class SlurmExecutor: Executor {
     private func finish(_ handle: Handle, _ exit: ProcessExit) -> ProcessExit {
         ended.insert(handle)
         // A submission whose tasks have all been seen to end needs no more looking for.
-        if let all = submissions[handle.nonce]?.tasks, (0..<all).allSatisfy({ ended.contains(Handle(nonce: handle.nonce, task: $0)) }) {
-            try? tracker.closeClusterJob(nonce: handle.nonce)
-        }
+        submissions[handle.nonce]?.unended -= 1
+        if submissions[handle.nonce]?.unended == 0 { try? tracker.closeClusterJob(nonce: handle.nonce) }
         return exit
     }
 

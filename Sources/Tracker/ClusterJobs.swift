@@ -5,7 +5,7 @@ import GRDB
 /// A submission to a cluster: a job array whose task `i` trains `tasks[i]`. Recorded in the
 /// index before it is submitted (see the `clusterJob` table), so that whatever happens to
 /// the submitter, the next one can find its jobs, follow them and never submit a run twice.
-package struct ClusterJob: Equatable, Sendable {
+package struct ClusterJob: Sendable {
     package let nonce: String
     package let executor: String
     package var jobId: String?
@@ -18,11 +18,6 @@ package struct ClusterJob: Equatable, Sendable {
         self.jobId = jobId
         self.submittedAt = submittedAt
         self.tasks = tasks
-    }
-
-    package static func == (a: ClusterJob, b: ClusterJob) -> Bool {
-        a.nonce == b.nonce && a.jobId == b.jobId && a.tasks.map(\.hash) == b.tasks.map(\.hash)
-            && a.tasks.map(\.attempt) == b.tasks.map(\.attempt)
     }
 
     var tasksJSON: String {
