@@ -48,7 +48,8 @@ let package = Package(
     name: "Cairn",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cairn", targets: ["cairn"])
+        .executable(name: "cairn", targets: ["cairn"]),
+        .executable(name: "cairn-ui", targets: ["cairn-ui"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,6 +58,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CairnZlib", path: "Sources/CairnZlib"),
@@ -100,6 +104,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "cairn", dependencies: ["CairnCLI"], linkerSettings: staticRuntime),
+        // The web dashboard: a Hummingbird server over the Tracker's queries, with its pages and
+        // charts embedded. Its own executable, which `cairn ui` starts, so that `cairn`, and with it
+        // every run's `cairn exec`, links no server code and its release build stays as quick.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Tracker", "Codecs", "Determinism", "Vocabulary", "CLinux", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "cairn-ui",
+            dependencies: ["Dashboard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            linkerSettings: staticRuntime),
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
@@ -134,6 +152,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scheduler", "Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: [
+                "Dashboard", "Tracker", "Codecs", "Determinism", "Vocabulary", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "ExampleTests", dependencies: ["TestSupport", "Determinism", "Codecs"]),
     ]
 )

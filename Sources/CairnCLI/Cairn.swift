@@ -22,6 +22,7 @@ public struct Cairn: ParsableCommand {
             SweepCommand.self, RunCommand.self, TrainCommand.self, PlanCommand.self, ListCommand.self, ShowCommand.self,
             CompareCommand.self, DiffCommand.self, ReproduceCommand.self, TagCommand.self, RemoveCommand.self,
             VerifyCommand.self, GCCommand.self, ExportCommand.self, ImportCommand.self, ExecCommand.self, IngestCommand.self,
+            UICommand.self,
         ])
 
     public init() {}

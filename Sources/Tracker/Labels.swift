@@ -34,7 +34,7 @@ extension Tracker {
         }
     }
 
-    static func isTagName(_ s: String) -> Bool {
+    package static func isTagName(_ s: String) -> Bool {
         (1...64).contains(s.count)
             && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "._-/".unicodeScalars.contains($0) }
     }

@@ -34,6 +34,8 @@ public struct RunQuery: Sendable {
     public var sort: String?
     public var descending = false
     public var limit: Int?
+    /// Runs to skip after sorting (a page of a listing); only with `limit`.
+    public var offset = 0
     /// Only these runs (full hashes), listed in this order unless `sort` is given.
     public var hashes: [String]?
     /// The params each row carries: all of them, or only those whose values differ between
@@ -49,8 +51,10 @@ public struct RunQuery: Sendable {
 
     public init(
         sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false,
-        limit: Int? = nil, hashes: [String]? = nil, params: ParamSelection = .all, metrics: Set<String>? = nil, configs: Bool = true
+        limit: Int? = nil, offset: Int = 0, hashes: [String]? = nil, params: ParamSelection = .all, metrics: Set<String>? = nil,
+        configs: Bool = true
     ) {
+        self.offset = offset
         self.configs = configs
         self.params = params
         self.metrics = metrics
@@ -105,124 +109,160 @@ extension Tracker {
         return matches[0]
     }
 
+    /// How many runs `runs(q)` would list without its limit.
+    public func count(_ q: RunQuery) throws -> Int {
+        var q = q
+        (q.sort, q.limit, q.offset) = (nil, nil, 0)
+        return try db.read { db in try request(q, db).fetchCount(db) }
+    }
+
+    /// The params whose values differ between the runs `q` selects (all of them, not one
+    /// page), or that some of them lack: the columns a listing of them shows. One grouped
+    /// query over the selected runs' params; numbers compare as numbers.
+    public func varyingParamKeys(_ q: RunQuery) throws -> [String] {
+        var q = q
+        (q.sort, q.limit, q.offset) = (nil, nil, 0)
+        return try db.read { db in
+            let ids = try request(q, db).select(Column("id"))
+            let total = try ids.fetchCount(db)
+            return try String.fetchAll(
+                db,
+                SQLRequest<String>(
+                    """
+                    SELECT key FROM param WHERE runId IN (\(ids)) GROUP BY key
+                    HAVING count(*) < \(total) OR count(DISTINCT type || ':' || coalesce(number, text)) > 1 ORDER BY key
+                    """))
+        }
+    }
+
     /// Runs, filtered and sorted, with their params and summaries (three queries in all).
     public func runs(_ q: RunQuery = RunQuery()) throws -> [RunRow] {
-        let filter = try q.filter.map(Filter.parse)
-        return try db.read { db in
-            var request = RunRecord.all()
-            var sweepId: Int64?
-            if let s = q.sweep {
-                let id = try Tracker.sweep(s, in: db, directory: directory).id!
-                sweepId = id
-                request = request.filter(sql: "id IN (SELECT runId FROM sweepRun WHERE sweepId = ?)", arguments: [id])
-            }
-            if !q.statuses.isEmpty { request = request.filter(q.statuses.map(\.rawValue).contains(Column("status"))) }
-            if let hashes = q.hashes { request = request.filter(hashes.contains(Column("hash"))) }
-            var names: Filter.Names?
-            func knownNames() throws -> Filter.Names {
-                if let names { return names }
-                let n = Filter.Names(
-                    params: try Tracker.distinctKeys(of: "param", in: db), metrics: try Tracker.distinctKeys(of: "summary", in: db))
-                names = n
-                return n
-            }
-            if let filter { request = request.filter(literal: try filter.sql(try knownNames())) }
-            if let sort = q.sort {
-                let direction = SQL(sql: q.descending ? "DESC" : "ASC")
-                let key: SQL
-                switch sort {
-                case "status", "name", "hash", "createdAt", "finishedAt":
-                    key = SQL(Column(sort))
-                default:
-                    switch try knownNames().resolve(sort) {
-                    case .param(let k):
-                        key = "(SELECT coalesce(p.number, p.text) FROM param p WHERE p.runId = run.id AND p.key = \(k))"
-                    case .metric(let k, let column):
-                        key = "(SELECT s.\(SQL(sql: column)) FROM summary s WHERE s.runId = run.id AND s.key = \(k))"
-                    case .column(let c):
-                        key = SQL(Column(c))
-                    case .tag:
-                        throw StoreError("--sort: runs cannot be sorted by tag; filter with --where 'tag = \"name\"'")
-                    }
-                }
-                request = request.order(literal: "\(key) IS NULL, \(key) \(direction), hash")
-            } else if let sweepId {
-                // Plan order.
-                request = request.order(literal: "(SELECT position FROM sweepRun WHERE sweepId = \(sweepId) AND runId = run.id)")
-            } else {
-                request = request.order(Column("createdAt"), Column("id"))
-            }
-            if let limit = q.limit { request = request.limit(limit) }
-            let columns: [any SQLSelectable] = RunRecord.columns.map { name in
-                q.configs || name != "config" ? Column(name) as any SQLSelectable : SQL(sql: "'' AS config")
-            }
-            let records = try RunRecord.fetchAll(try request.select(columns).makePreparedRequest(db, forSingleResult: false).statement)
-            let ids = records.compactMap(\.id)
-            // Rows decoded by hand, by column name (positions looked up once per statement):
-            // Codable costs more than the query for thousands of rows.
-            let idList = jsonList(ids)
-            let paramStatement = try db.cachedStatement(
-                sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))")
-            let pc = ColumnPositions(paramStatement)
-            let (pRun, pKey, pType, pNumber, pText) = (pc["runId"], pc["key"], pc["type"], pc["number"], pc["text"])
-            var paramRecords: [ParamRecord] = []
-            let paramRows = try Row.fetchCursor(paramStatement, arguments: [idList])
-            while let r = try paramRows.next() {
-                paramRecords.append(ParamRecord(runId: r[pRun], key: r[pKey], type: r[pType], number: r[pNumber], text: r[pText]))
-            }
-            if q.params == .varying {
-                // The rule of `JSONValue.varyingKeys` on the stored values (numbers compared as
-                // numbers): a key varies when some run lacks it or two runs hold different
-                // values. Decided before any value is decoded, so only those are.
-                var first: [String: ParamRecord] = [:]
-                var count: [String: Int] = [:]
-                var varies: Set<String> = []
-                for p in paramRecords {
-                    count[p.key, default: 0] += 1
-                    if let f = first[p.key] {
-                        if f.type != p.type || f.number != p.number || f.text != p.text { varies.insert(p.key) }
-                    } else {
-                        first[p.key] = p
-                    }
-                }
-                for (key, n) in count where n < ids.count { varies.insert(key) }
-                paramRecords.removeAll { !varies.contains($0.key) }
-            }
-            var params: [Int64: [String: JSONValue]] = [:]
-            for p in paramRecords { params[p.runId, default: [:]][p.key] = p.json }
-            var summaries: [Int64: [String: SummaryRecord]] = [:]
-            var summarySQL =
-                "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))"
-            var summaryArguments: StatementArguments = [idList]
-            if let metrics = q.metrics {
-                summarySQL += " AND key IN (SELECT value FROM json_each(?))"
-                summaryArguments += [JSONValue.array(metrics.sorted().map(JSONValue.string)).canonical]
-            }
-            let summaryStatement = try db.cachedStatement(sql: summarySQL)
-            let sc = ColumnPositions(summaryStatement)
-            let (sRun, sKey, sKind, sFinal) = (sc["runId"], sc["key"], sc["kind"], sc["final"])
-            let (sFinalStep, sMin, sMax) = (sc["finalStep"], sc["min"], sc["max"])
-            let summaryRows = try Row.fetchCursor(summaryStatement, arguments: summaryArguments)
-            while let r = try summaryRows.next() {
-                let s = SummaryRecord(
-                    runId: r[sRun], key: r[sKey], kind: r[sKind], final: r[sFinal], finalStep: r[sFinalStep], min: r[sMin], max: r[sMax])
-                summaries[s.runId, default: [:]][s.key] = s
-            }
-            var tags: [Int64: [String]] = [:]
-            let tagRows = try Row.fetchCursor(
-                db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
-                arguments: [idList])
-            while let r = try tagRows.next() { tags[r["runId"], default: []].append(r["name"]) }
-            let reproductions = try ReproductionRecord.latest(db, runIds: idList)
-            let rows = records.map {
-                RunRow(
-                    record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? [],
-                    reproduction: reproductions[$0.id!])
-            }
-            guard let hashes = q.hashes, q.sort == nil else { return rows }
-            let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })
-            return hashes.compactMap { byHash[$0] }
+        try db.read { db in
+            let records = try RunRecord.fetchAll(try request(q, db).makePreparedRequest(db, forSingleResult: false).statement)
+            return try rows(records, q, db)
         }
+    }
+
+    /// The runs `q` selects, filtered, sorted and limited, as one request.
+    private func request(_ q: RunQuery, _ db: Database) throws -> QueryInterfaceRequest<RunRecord> {
+        let filter = try q.filter.map(Filter.parse)
+        var request = RunRecord.all()
+        var sweepId: Int64?
+        if let s = q.sweep {
+            let id = try Tracker.sweep(s, in: db, directory: directory).id!
+            sweepId = id
+            request = request.filter(sql: "id IN (SELECT runId FROM sweepRun WHERE sweepId = ?)", arguments: [id])
+        }
+        if !q.statuses.isEmpty { request = request.filter(q.statuses.map(\.rawValue).contains(Column("status"))) }
+        if let hashes = q.hashes { request = request.filter(hashes.contains(Column("hash"))) }
+        var names: Filter.Names?
+        func knownNames() throws -> Filter.Names {
+            if let names { return names }
+            let n = Filter.Names(
+                params: try Tracker.distinctKeys(of: "param", in: db), metrics: try Tracker.distinctKeys(of: "summary", in: db))
+            names = n
+            return n
+        }
+        if let filter { request = request.filter(literal: try filter.sql(try knownNames())) }
+        if let sort = q.sort {
+            let direction = SQL(sql: q.descending ? "DESC" : "ASC")
+            let key: SQL
+            switch sort {
+            case "status", "name", "hash", "createdAt", "finishedAt":
+                key = SQL(Column(sort))
+            default:
+                switch try knownNames().resolve(sort) {
+                case .param(let k):
+                    key = "(SELECT coalesce(p.number, p.text) FROM param p WHERE p.runId = run.id AND p.key = \(k))"
+                case .metric(let k, let column):
+                    key = "(SELECT s.\(SQL(sql: column)) FROM summary s WHERE s.runId = run.id AND s.key = \(k))"
+                case .column(let c):
+                    key = SQL(Column(c))
+                case .tag:
+                    throw StoreError("--sort: runs cannot be sorted by tag; filter with --where 'tag = \"name\"'")
+                }
+            }
+            request = request.order(literal: "\(key) IS NULL, \(key) \(direction), hash")
+        } else if let sweepId {
+            // Plan order.
+            request = request.order(literal: "(SELECT position FROM sweepRun WHERE sweepId = \(sweepId) AND runId = run.id)")
+        } else {
+            request = request.order(Column("createdAt"), Column("id"))
+        }
+        if let limit = q.limit { request = request.limit(limit, offset: q.offset) }
+        let columns: [any SQLSelectable] = RunRecord.columns.map { name in
+            q.configs || name != "config" ? Column(name) as any SQLSelectable : SQL(sql: "'' AS config")
+        }
+        return request.select(columns)
+    }
+
+    /// Each record's params, summaries, tags and latest reproduction, as `q` asks.
+    private func rows(_ records: [RunRecord], _ q: RunQuery, _ db: Database) throws -> [RunRow] {
+        let ids = records.compactMap(\.id)
+        // Rows decoded by hand, by column name (positions looked up once per statement):
+        // Codable costs more than the query for thousands of rows.
+        let idList = jsonList(ids)
+        let paramStatement = try db.cachedStatement(
+            sql: "SELECT runId, key, type, number, text FROM param WHERE runId IN (SELECT value FROM json_each(?))")
+        let pc = ColumnPositions(paramStatement)
+        let (pRun, pKey, pType, pNumber, pText) = (pc["runId"], pc["key"], pc["type"], pc["number"], pc["text"])
+        var paramRecords: [ParamRecord] = []
+        let paramRows = try Row.fetchCursor(paramStatement, arguments: [idList])
+        while let r = try paramRows.next() {
+            paramRecords.append(ParamRecord(runId: r[pRun], key: r[pKey], type: r[pType], number: r[pNumber], text: r[pText]))
+        }
+        if q.params == .varying {
+            // The rule of `JSONValue.varyingKeys` on the stored values (numbers compared as
+            // numbers): a key varies when some run lacks it or two runs hold different
+            // values. Decided before any value is decoded, so only those are.
+            var first: [String: ParamRecord] = [:]
+            var count: [String: Int] = [:]
+            var varies: Set<String> = []
+            for p in paramRecords {
+                count[p.key, default: 0] += 1
+                if let f = first[p.key] {
+                    if f.type != p.type || f.number != p.number || f.text != p.text { varies.insert(p.key) }
+                } else {
+                    first[p.key] = p
+                }
+            }
+            for (key, n) in count where n < ids.count { varies.insert(key) }
+            paramRecords.removeAll { !varies.contains($0.key) }
+        }
+        var params: [Int64: [String: JSONValue]] = [:]
+        for p in paramRecords { params[p.runId, default: [:]][p.key] = p.json }
+        var summaries: [Int64: [String: SummaryRecord]] = [:]
+        var summarySQL =
+            "SELECT runId, key, kind, final, finalStep, min, max FROM summary WHERE runId IN (SELECT value FROM json_each(?))"
+        var summaryArguments: StatementArguments = [idList]
+        if let metrics = q.metrics {
+            summarySQL += " AND key IN (SELECT value FROM json_each(?))"
+            summaryArguments += [JSONValue.array(metrics.sorted().map(JSONValue.string)).canonical]
+        }
+        let summaryStatement = try db.cachedStatement(sql: summarySQL)
+        let sc = ColumnPositions(summaryStatement)
+        let (sRun, sKey, sKind, sFinal) = (sc["runId"], sc["key"], sc["kind"], sc["final"])
+        let (sFinalStep, sMin, sMax) = (sc["finalStep"], sc["min"], sc["max"])
+        let summaryRows = try Row.fetchCursor(summaryStatement, arguments: summaryArguments)
+        while let r = try summaryRows.next() {
+            let s = SummaryRecord(
+                runId: r[sRun], key: r[sKey], kind: r[sKind], final: r[sFinal], finalStep: r[sFinalStep], min: r[sMin], max: r[sMax])
+            summaries[s.runId, default: [:]][s.key] = s
+        }
+        var tags: [Int64: [String]] = [:]
+        let tagRows = try Row.fetchCursor(
+            db, sql: "SELECT runId, name FROM tag WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY name",
+            arguments: [idList])
+        while let r = try tagRows.next() { tags[r["runId"], default: []].append(r["name"]) }
+        let reproductions = try ReproductionRecord.latest(db, runIds: idList)
+        let rows = records.map {
+            RunRow(
+                record: $0, params: params[$0.id!] ?? [:], summaries: summaries[$0.id!] ?? [:], tags: tags[$0.id!] ?? [],
+                reproduction: reproductions[$0.id!])
+        }
+        guard let hashes = q.hashes, q.sort == nil else { return rows }
+        let byHash = Dictionary(rows.map { ($0.record.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        return hashes.compactMap { byHash[$0] }
     }
 
     /// The distinct keys of `param` or `summary`, one index seek per key (each table has an
@@ -301,5 +341,40 @@ extension Tracker {
 
     public func run(_ hash: String) throws -> RunRecord? {
         try db.read { db in try RunRecord.fetch(db, hash: hash) }
+    }
+}
+
+/// A sweep as a list shows it: its record and how many of its runs are in each status.
+public struct SweepListing: Sendable {
+    public let record: SweepRecord
+    public let statuses: [RunStatus: Int]
+    public var runs: Int { statuses.values.reduce(0, +) }
+}
+
+extension Tracker {
+    /// Every sweep, newest first, with its runs counted by status (one grouped query).
+    public func sweeps() throws -> [SweepListing] {
+        try db.read { db in
+            var counts: [Int64: [RunStatus: Int]] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT sweepRun.sweepId, run.status, count(*) AS n FROM sweepRun JOIN run ON run.id = sweepRun.runId GROUP BY 1, 2")
+            while let r = try rows.next() {
+                if let status = RunStatus(rawValue: r["status"]) { counts[r["sweepId"], default: [:]][status] = r["n"] }
+            }
+            return try SweepRecord.order(Column("createdAt").desc, Column("id").desc).fetchAll(db).map {
+                SweepListing(record: $0, statuses: counts[$0.id!] ?? [:])
+            }
+        }
+    }
+}
+
+extension Tracker {
+    /// Every param key and metric name in the store, sorted: what a filter, a sort or a
+    /// column can name.
+    public func names() throws -> (params: [String], metrics: [String]) {
+        try db.read { db in
+            (try Tracker.distinctKeys(of: "param", in: db).sorted(), try Tracker.distinctKeys(of: "summary", in: db).sorted())
+        }
     }
 }

@@ -31,8 +31,7 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print the runs as one JSON array.") var json = false
     @OptionGroup var store: StoreOptions
 
-    /// The metrics a listing shows, when runs have them.
-    static let shownMetrics = ["val_accuracy", "test_accuracy", "val_loss", "val_rmse", "test_rmse", "val_r2", "test_r2"]
+    static let shownMetrics = RunExport.listedMetrics
 
     func run() throws {
         let tracker = try store.open()

@@ -20,45 +20,15 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let tracker = try store.open()
-        let full = try tracker.resolve(hash)
-        guard let row = try tracker.runs(RunQuery(hashes: [full])).first else { throw CLIError("no run \(full)", code: 1) }
-        let history = try tracker.history(runs: [full])[full] ?? [:]
-        let checkpoints = try tracker.checkpoints(run: full)
-        let provenance = try tracker.provenance(run: full)
-        let attempts = try tracker.attempts(run: full)
-        let dataFiles = try tracker.layout.readDataManifest(row.record.datasetSHA256)?.files ?? []
+        let detail = try RunDetail(tracker, run: try tracker.resolve(hash))
         if json {
-            var o: [String: JSONValue] = ["run": RunExport.json(row)]
-            if case .object(let config)? = try? JSONValue.parse(Array(row.record.config.utf8)) { o["config"] = .object(config) }
-            o["checkpoints"] = .array(
-                checkpoints.map {
-                    [
-                        "object": .string($0.object), "step": .number(Double($0.step)), "epoch": .number(Double($0.epoch)),
-                        "kinds": .string($0.kindsLabel), "raw_size": .number(Double($0.rawSize)),
-                        "stored_size": .number(Double($0.storedSize)),
-                    ]
-                })
-            o["log"] = .string(tracker.logPath(full))
-            o["data_set_sha256"] = .string(row.record.datasetSHA256)
-            o["data_files"] = .array(
-                dataFiles.map {
-                    [
-                        "role": .string($0.role), "sha256": .string($0.sha256), "bytes": .number(Double($0.bytes)),
-                        "path": .string($0.path),
-                        "stored": .bool($0.stored),
-                    ]
-                })
-            if let p = provenance { o["provenance"] = p.json }
-            o["attempts"] = .array(
-                attempts.map { a in
-                    [
-                        "attempt": .number(Double(a.attempt)), "resumed_from_epoch": .number(Double(a.resumedFromEpoch)),
-                        "host": a.host.map(JSONValue.string) ?? .null,
-                    ]
-                })
-            Terminal.line(JSONValue.object(o).canonical)
+            Terminal.line(detail.json.canonical)
             return
         }
+        let (row, history, checkpoints, provenance, attempts, dataFiles) = (
+            detail.row, detail.history, detail.checkpoints, detail.provenance, detail.attempts, detail.dataFiles
+        )
+        let full = row.record.hash
         let r = row.record
         var lines = ["run \(r.hash)", "  name      \(r.name)", "  status    \(r.status.rawValue)  (attempts \(r.attempts))"]
         if attempts.count > 1 || attempts.contains(where: { $0.resumedFromEpoch > 0 }) {

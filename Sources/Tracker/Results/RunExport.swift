@@ -8,6 +8,9 @@ import Vocabulary
 ///     let rows = try tracker.runs(RunQuery(sweep: "8a87f2"))
 ///     print(RunExport.csv(rows))
 public enum RunExport {
+    /// The metrics a listing of runs shows (`cairn ls`, the dashboard's runs table), when runs have them.
+    public static let listedMetrics = ["val_accuracy", "test_accuracy", "val_loss", "val_rmse", "test_rmse", "val_r2", "test_r2"]
+
     /// One run: hash, name, status (and why it stopped, if early termination stopped it),
     /// params, tags, note, and each metric's final, min, max, kind.
     public static func json(_ r: RunRow) -> JSONValue {
