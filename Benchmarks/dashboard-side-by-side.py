@@ -60,6 +60,12 @@ def hwm_mb(pid):
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def median_ms(f, n=5):
     times = []
     for _ in range(n):
@@ -125,6 +131,12 @@ def cairn_figures(store, d, work):
             with urllib.request.urlopen(base + "assets/" + name) as r:
                 total += len(gzip.compress(r.read(), 9))
         out["assets_gzip_bytes"] = total
+        # Idle, with a page and its event stream open: CPU seconds the server uses in 30 s.
+        d.get(base)
+        WebDriverWait(d, 60).until(lambda d: d.find_element(By.ID, "app").get_attribute("data-ready") == "true")
+        before = cpu_seconds(server.pid)
+        time.sleep(30)
+        out["idle_cpu_s_per_30s"] = round(cpu_seconds(server.pid) - before, 3)
     finally:
         server.send_signal(2)
         server.wait(20)

@@ -14,6 +14,7 @@ public final class LiveUpdates: Sendable {
         var subscribers: [Int: AsyncStream<Int>.Continuation] = [:]
         var nextId = 0
         var pending = false
+        var watching = false
     }
     private let state = Mutex(State())
     /// How long changes are gathered into one (a commit touches the WAL several times).
@@ -22,6 +23,9 @@ public final class LiveUpdates: Sendable {
     public init(quiet: Duration = .milliseconds(50)) { self.quiet = quiet }
 
     public var generation: Int { state.withLock { $0.generation } }
+
+    /// Whether the store is watched, so that an unchanged generation means an unchanged store.
+    public var watching: Bool { state.withLock { $0.watching } }
 
     /// Watches `directory` (the store) on a thread of its own. Linux only; elsewhere pages
     /// show what they had when loaded.
@@ -44,6 +48,7 @@ public final class LiveUpdates: Sendable {
             }
             thread.name = "cairn-ui store watch"
             thread.start()
+            state.withLock { $0.watching = true }
         #endif
     }
 

@@ -15,7 +15,7 @@ public enum Dashboard {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: FailureMiddleware(access: access))
         router.add(middleware: AccessMiddleware(access: access))
-        let api = API(tracker: tracker)
+        let api = API(tracker: tracker, live: live)
 
         // Pages: a shell each, which the page's script fills from the API. The page route checks
         // what the URL names first, so a bad `where` is a 400 and an unknown run a 404 page.

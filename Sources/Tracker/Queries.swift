@@ -130,7 +130,8 @@ extension Tracker {
                 SQLRequest<String>(
                     """
                     SELECT key FROM param WHERE runId IN (\(ids)) GROUP BY key
-                    HAVING count(*) < \(total) OR count(DISTINCT type || ':' || coalesce(number, text)) > 1 ORDER BY key
+                    HAVING count(*) < \(total) OR min(type) != max(type) OR min(number) != max(number) OR min(text) != max(text)
+                    ORDER BY key
                     """))
         }
     }

@@ -180,8 +180,8 @@ try:
         shot(driver, "run-live")
     check(console_errors(driver) == [], "no JavaScript console errors on the live page")
 finally:
-    if driver:
-        driver.quit()
+    # Ctrl-C to the server while the browser still has the page, its event stream and its
+    # kept-alive connections open: it must stop at once, and cleanly.
     for p in (long_run, server):
         if p and p.poll() is None:
             p.send_signal(2)
@@ -189,8 +189,11 @@ finally:
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
     if server:
-        check(server.returncode == 0, f"cairn ui exits 0 on Ctrl-C (it gave {server.returncode})")
+        check(server.returncode == 0, f"cairn ui exits 0 on Ctrl-C with a page open (it gave {server.returncode})")
+    if driver:
+        driver.quit()
     shutil.rmtree(work, ignore_errors=True)
 
 print(f"{len(failures)} failure(s); screenshots in {SHOTS}")

@@ -64,9 +64,9 @@ public struct SeedGroup: Sendable {
     /// without it last.
     public static func sorted(_ groups: [SeedGroup], by metric: String) -> [SeedGroup] {
         let sign = Goal.of(metric).maximizes ? -1.0 : 1.0
-        return groups.sorted { a, b in
-            (a.final(metric).map { $0.mean * sign } ?? .infinity) < (b.final(metric).map { $0.mean * sign } ?? .infinity)
-        }
+        // Each group's key once, not at every comparison (10,000 groups: n log n means).
+        let keys = groups.map { $0.final(metric).map { $0.mean * sign } ?? .infinity }
+        return groups.indices.sorted { keys[$0] < keys[$1] }.map { groups[$0] }
     }
 
     /// The groups as JSON: params, n, the runs' hashes, and each metric's final and best stats.
