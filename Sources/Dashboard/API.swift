@@ -33,8 +33,11 @@ final class API: Sendable {
     // MARK: Runs
 
     /// A page of the runs table, with its total, its columns and the equivalent `cairn ls`.
-    func runs(_ listing: RunsListing) throws -> JSONValue {
-        try badInput {
+    func runs(_ listing: RunsListing) async throws -> JSONValue {
+        // The total is counted on another of the pool's readers while this one reads the page.
+        let counting = Task.detached { [tracker] in try tracker.count(listing.query(limited: false)) }
+        defer { counting.cancel() }
+        let page = try badInput {
             let names = try tracker.names()
             let listed = names.metrics.filter { !MetricName.isPerClass($0) }
             let columns =
@@ -46,20 +49,22 @@ final class API: Sendable {
                 )
             var q = listing.query()
             q.metrics = Set(columns.metrics + (listing.sort.map { [$0] } ?? []))
-            let rows = try tracker.runs(q)
-            let total = try tracker.count(listing.query(limited: false))
-            return [
-                "total": .number(Double(total)), "offset": .number(Double(listing.offset)), "limit": .number(Double(listing.limit)),
-                "command": .string(listing.command), "sort": listing.sort.map(JSONValue.string) ?? .null,
-                "dir": .string(listing.descending ? "desc" : "asc"),
-                "columns": [
-                    "params": .array(columns.params.map(JSONValue.string)), "metrics": .array(columns.metrics.map(JSONValue.string)),
-                ],
-                "names": ["params": .array(names.params.map(JSONValue.string)), "metrics": .array(listed.map(JSONValue.string))],
-                "goals": .object(Dictionary(uniqueKeysWithValues: listed.map { ($0, .string(Goal.of($0).maximizes ? "max" : "min")) })),
-                "rows": .array(rows.map(Self.row)),
-            ]
+            return (columns: columns, names: names, listed: listed, rows: try tracker.runs(q))
         }
+        let total: Int
+        do { total = try await counting.value } catch { throw Self.badRequest(error) }
+        let (columns, names, listed, rows) = page
+        return [
+            "total": .number(Double(total)), "offset": .number(Double(listing.offset)), "limit": .number(Double(listing.limit)),
+            "command": .string(listing.command), "sort": listing.sort.map(JSONValue.string) ?? .null,
+            "dir": .string(listing.descending ? "desc" : "asc"),
+            "columns": [
+                "params": .array(columns.params.map(JSONValue.string)), "metrics": .array(columns.metrics.map(JSONValue.string)),
+            ],
+            "names": ["params": .array(names.params.map(JSONValue.string)), "metrics": .array(listed.map(JSONValue.string))],
+            "goals": .object(Dictionary(uniqueKeysWithValues: listed.map { ($0, .string(Goal.of($0).maximizes ? "max" : "min")) })),
+            "rows": .array(rows.map(Self.row)),
+        ]
     }
 
     /// A listed run: the export's fields, its duration and its reproduction's badge.
@@ -255,8 +260,15 @@ final class API: Sendable {
     }
 
     func badInput<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as Tracker.StoreError {
-            throw Failure(.badRequest, e.description)
-        } catch let e as Filter.ParseError { throw Failure(.badRequest, e.description) }
+        do { return try body() } catch { throw Self.badRequest(error) }
+    }
+
+    /// A query's errors (a malformed or unknown name in `where`, a bad sort) as 400s.
+    static func badRequest(_ error: Error) -> Error {
+        switch error {
+        case let e as Tracker.StoreError: Failure(.badRequest, e.description)
+        case let e as Filter.ParseError: Failure(.badRequest, e.description)
+        default: error
+        }
     }
 }

@@ -20,7 +20,7 @@ public final class LiveUpdates: Sendable {
     /// How long changes are gathered into one (a commit touches the WAL several times).
     let quiet: Duration
 
-    public init(quiet: Duration = .milliseconds(50)) { self.quiet = quiet }
+    public init(quiet: Duration = .milliseconds(20)) { self.quiet = quiet }
 
     public var generation: Int { state.withLock { $0.generation } }
 

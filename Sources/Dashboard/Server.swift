@@ -37,7 +37,7 @@ public enum Dashboard {
             return Reply.html(Page.shell(.compare, title: "Compare \(hashes.count) runs", access: access))
         }
 
-        router.get("/api/runs") { request, _ in Reply.json(try api.runs(try RunsListing(request.uri.queryParameters))) }
+        router.get("/api/runs") { request, _ in Reply.json(try await api.runs(try RunsListing(request.uri.queryParameters))) }
         router.get("/api/sweeps") { _, _ in Reply.json(try api.sweeps()) }
         router.get("/api/sweeps/:sweep") { _, context in Reply.json(try api.sweep(try context.parameters.require("sweep"))) }
         router.get("/api/runs/:run") { _, context in Reply.json(try api.run(try context.parameters.require("run"))) }
@@ -76,7 +76,9 @@ public enum Dashboard {
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let tracker: Tracker
-        do { tracker = try Tracker(directory: store, create: false) } catch let e as Tracker.StoreError { throw StartError(e.description) }
+        do { tracker = try Tracker(directory: store, create: false, longLived: true) } catch let e as Tracker.StoreError {
+            throw StartError(e.description)
+        }
         do { try live.watch(directory: store) } catch let f as Failure { throw StartError(f.message) }
         var logger = Logger(label: "cairn-ui")
         logger.logLevel = .warning

@@ -5,6 +5,24 @@ import Foundation
 /// `cairn ui`'s server. `cairn ui` starts this binary, which lives beside `cairn`, so that the
 /// server's code is not linked into `cairn` (and every run's `cairn exec`).
 @main
+enum Entrypoint {
+    /// Parses and runs; bad usage exits 2 with one message, as every `cairn` command does.
+    static func main() async {
+        do {
+            var command = try CairnUI.parseAsRoot()
+            if var async = command as? AsyncParsableCommand { try await async.run() } else { try command.run() }
+        } catch {
+            let code = CairnUI.exitCode(for: error)
+            let message = CairnUI.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            CairnUI.fail(message, code: 2)
+        }
+    }
+}
+
 struct CairnUI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairn ui",
@@ -52,12 +70,14 @@ struct CairnUI: AsyncParsableCommand {
         } catch let e as Dashboard.StartError {
             Self.fail(e.description, code: 1)
         } catch {
-            Self.fail("cannot serve on \(host):\(port): \(error)", code: 1)
+            let why = "\(error)".contains("Address already in use") ? "the port is in use (--port 0 takes any free one)" : "\(error)"
+            Self.fail("cannot serve on \(host):\(port): \(why)", code: 1)
         }
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        let text = message.hasPrefix("Error: ") ? "error: " + message.dropFirst(7) : "error: " + message
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
         Foundation.exit(code)
     }
 

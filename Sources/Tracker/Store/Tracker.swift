@@ -29,7 +29,12 @@ public final class Tracker: Sendable {
     /// Opens the store at `directory`. With `create` (what `sweep`, `run` and `import` do) a
     /// missing store is made; without it (every command that only reads) a directory that
     /// holds no store is an error, so a mistyped `--store` never leaves an empty store behind.
-    public init(directory: String, create: Bool = true) throws {
+    ///
+    /// `longLived` is for a process that keeps the store open for hours beside its writers (the
+    /// dashboard): it reads through a small page cache instead of a memory map, so its resident
+    /// memory stays bounded whatever the store's size, and a file changed under it can only
+    /// ever be an error code, never a signal.
+    public init(directory: String, create: Bool = true, longLived: Bool = false) throws {
         self.directory = directory
         let fm = FileManager.default
         if !create && !fm.fileExists(atPath: "\(directory)/cairn.sqlite") {
@@ -53,8 +58,9 @@ public final class Tracker: Sendable {
         // into SQLite's cache (a listing of a thousand runs reads megabytes). Not for the
         // commands that create and write stores (the scheduler's ingest): with a map, an I/O
         // error while reading can be a signal rather than an error code.
-        let mmap = create ? "" : "; PRAGMA mmap_size = 1073741824"
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536" + mmap) }
+        let mmap = create || longLived ? "" : "; PRAGMA mmap_size = 1073741824"
+        let cache = longLived ? "-16384" : "-65536"
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = \(cache)" + mmap) }
         do {
             // Two processes opening a new store at once would both create its tables (and
             // both switch it to WAL): opening and migrating happen under an exclusive lock.
