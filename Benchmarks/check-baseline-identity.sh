@@ -2,7 +2,7 @@
 # The determinism contract across CPU flags: an Engine built for Swift's baseline x86-64
 # target (no FMA instructions: every fused multiply-add is a libm call) must produce the
 # same checkpoint bytes and model metrics as the default -march=native build.
-#   Benchmarks/check-baseline-identity.sh
+#   Benchmarks/check-baseline-identity.sh [experiment]     (CONFIG=debug: check the debug build instead)
 # Both builds use the one scratch path: the flag belongs to the Engine target alone, so switching
 # it recompiles the Engine and relinks (~35 s here) instead of building every dependency again in
 # a scratch path of its own (~7 min). The native build is rebuilt at the end, so .build/release is
@@ -11,12 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exp=${1:-experiments/quickstart.yaml}
+config=${CONFIG:-release}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; swift build -c release --product cairn >/dev/null' EXIT
-swift build -c release --product cairn
-cp .build/release/cairn "$tmp/cairn-native"
-CAIRN_ENGINE_MARCH=baseline swift build -c release --product cairn
-cp .build/release/cairn "$tmp/cairn-baseline"
+trap 'rm -rf "$tmp"; swift build -c "$config" --product cairn >/dev/null' EXIT
+swift build -c "$config" --product cairn
+cp ".build/$config/cairn" "$tmp/cairn-native"
+CAIRN_ENGINE_MARCH=baseline swift build -c "$config" --product cairn
+cp ".build/$config/cairn" "$tmp/cairn-baseline"
 if Benchmarks/check-engine-codegen.sh "$tmp/cairn-baseline" >/dev/null; then
   echo "FAIL: the baseline build has vector FMA in its hot loops: CAIRN_ENGINE_MARCH=baseline was not applied"; exit 1
 fi

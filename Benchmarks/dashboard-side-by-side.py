@@ -157,7 +157,9 @@ def live_latency(d, work):
     lat = []
     try:
         hash_ = None
-        while hash_ is None:
+        deadline = time.time() + 60
+        while hash_ is None and time.time() < deadline:
+            time.sleep(0.01)
             with urllib.request.urlopen(base + "api/runs?status=running") as r:
                 rows = json.load(r)["rows"]
             hash_ = rows[0]["hash"] if rows else None

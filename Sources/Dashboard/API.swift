@@ -9,8 +9,9 @@ import Vocabulary
 final class API: Sendable {
     let tracker: Tracker
     let live: LiveUpdates
-    /// The default columns of each sweep's table (nil: all runs), for the store's generation.
-    private let columns = Mutex<[String: (generation: Int, params: [String])]>([:])
+    /// The default columns of each sweep's table (by sweep hash; "" for all runs), and the
+    /// store's generation they were found at: a change empties the whole table.
+    private let columns = Mutex<(generation: Int, bySweep: [String: [String]])>((-1, [:]))
 
     init(tracker: Tracker, live: LiveUpdates) {
         self.tracker = tracker
@@ -23,10 +24,14 @@ final class API: Sendable {
     /// store's next change (at 10,000 runs they cost ~180 ms to find, a page ~20 ms to read).
     func defaultColumns(sweep: String?) throws -> [String] {
         let generation = live.generation
-        let key = sweep ?? ""
-        if live.watching, let kept = columns.withLock({ $0[key] }), kept.generation == generation { return kept.params }
+        let key = try sweep.map { try tracker.sweep($0).hash } ?? ""
+        let kept = columns.withLock { c -> [String]? in
+            if c.generation != generation { c = (generation, [:]) }
+            return c.bySweep[key]
+        }
+        if live.watching, let kept { return kept }
         let params = Array(try tracker.varyingParamKeys(RunQuery(sweep: sweep)).prefix(12))
-        columns.withLock { $0[key] = (generation, params) }
+        columns.withLock { if $0.generation == generation { $0.bySweep[key] = params } }
         return params
     }
 
@@ -150,6 +155,7 @@ final class API: Sendable {
             perClass.mapValues { .array($0.sorted { $0.k < $1.k }.map { ["class": .number(Double($0.k)), "accuracy": .number($0.v)] }) })
         o["log_tail"] = .string(Self.tail(of: detail.logPath))
         o["checked"] = detail.row.reproduction.map { .string($0.sentence) } ?? .null
+        o["badge"] = detail.row.reproduction.map { .string($0.badge) } ?? .null
         return .object(o)
     }
 

@@ -2,13 +2,16 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Who may use a dashboard. Every server has a random token; it is printed in the URL.
-/// Bound to loopback, reads need no token (the machine's own users can read the store's files
-/// anyway). Bound to any other address, every request needs it, in the URL (`?token=`, as
-/// Jupyter does: the server answers with a cookie, so links need not carry it), the cookie or
-/// the `X-Cairn-Token` header; without it the answer is 401. Writes (tags and notes) always
-/// need the header and a same-origin request (`Origin` names this server): a page of another
-/// site can neither read the token nor send the header.
+/// Who may use a dashboard. Every server has a random token, printed in its URL (`?token=`,
+/// as Jupyter does; the server answers with a cookie, so links need not carry it).
+/// - Bound to loopback, reads need no token (the machine's own users can read the store's
+///   files anyway), but only requests addressed to a loopback name are answered: a page of
+///   another site whose name was rebound to 127.0.0.1 (DNS rebinding) gets 403.
+/// - Bound to any other address, every request needs the token, in the URL, the cookie or
+///   the `X-Cairn-Token` header; without it the answer is 401.
+/// - Writes (tags and notes) always need the header and a same-origin request (`Origin`
+///   names this server). A page carries the token for its script only when it was itself
+///   asked for with the token, so another local user who opens the page cannot write.
 public struct Access: Sendable {
     public let token: String
     /// Whether reads need the token too.
@@ -20,7 +23,10 @@ public struct Access: Sendable {
     }
 
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        // 127.0.0.0/8, written as four numbers (not a name that merely starts with "127.").
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        let v4 = parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+        return host == "localhost" || host == "::1" || v4
     }
 
     /// 24 random bytes as hex, from the system's generator.
@@ -35,8 +41,42 @@ public struct Access: Sendable {
         return zip(candidate.utf8, token.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    static let cookie = "cairn-token"
+    /// The cookie's name: cookies ignore ports, so each server's is its own.
+    static func cookie(_ request: Request) -> String {
+        let authority = request.head.authority ?? ""
+        let port = authority.hasSuffix("]") || !authority.contains(":") ? "80" : String(authority.split(separator: ":").last!)
+        return "cairn-token-" + port
+    }
     static let header = HTTPField.Name("X-Cairn-Token")!
+
+    /// The token for a page's script to send with its writes, if the page was asked for with it.
+    func token(for request: Request) -> String? { held(by: request) ? token : nil }
+
+    /// Whether the request carries the token: in the URL, the header or the cookie.
+    func held(by request: Request) -> Bool {
+        matches(request.uri.queryParameters["token"]) || matches(request.headers[Access.header].map { $0[...] })
+            || matches(Self.cookieValue(request))
+    }
+
+    static func cookieValue(_ request: Request) -> Substring? {
+        let name = cookie(request)
+        for field in request.headers[values: .cookie] {
+            for part in field.split(separator: ";") {
+                let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if kv.count == 2, kv[0] == name { return kv[1] }
+            }
+        }
+        return nil
+    }
+
+    /// A loopback name: `127.0.0.1`, `localhost`, `[::1]`, with or without a port.
+    static func isLoopbackAuthority(_ authority: String?) -> Bool {
+        guard let authority else { return false }
+        let host =
+            authority.hasPrefix("[")
+            ? String(authority.prefix { $0 != "]" }.dropFirst()) : String(authority.split(separator: ":").first ?? "")
+        return isLoopback(host)
+    }
     /// Longest query string served: a `where` a person writes fits many times over.
     static let maxQuery = 8_192
 }
@@ -49,12 +89,13 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         if (request.uri.query?.utf8.count ?? 0) > Access.maxQuery {
             throw Failure(.uriTooLong, "the query string is longer than \(Access.maxQuery) bytes")
         }
-        let fromQuery = request.uri.queryParameters["token"]
+        let held = access.held(by: request)
         if access.everyRequest {
-            let given = fromQuery ?? request.headers[Access.header].map { $0[...] } ?? Self.cookie(request)
-            guard access.matches(given) else {
+            guard held else {
                 throw Failure(.unauthorized, "this dashboard needs its token: open the URL `cairn ui` printed, which ends in ?token=…")
             }
+        } else if !Access.isLoopbackAuthority(request.head.authority) {
+            throw Failure(.forbidden, "this dashboard answers only requests to 127.0.0.1 or localhost")
         }
         if request.method != .get && request.method != .head {
             guard access.matches(request.headers[Access.header].map { $0[...] }) else {
@@ -66,19 +107,9 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         var response = try await next(request, context)
-        if access.everyRequest, access.matches(fromQuery) {
-            response.headers[values: .setCookie].append("\(Access.cookie)=\(access.token); Path=/; HttpOnly; SameSite=Strict")
+        if access.matches(request.uri.queryParameters["token"]) {
+            response.headers[values: .setCookie].append("\(Access.cookie(request))=\(access.token); Path=/; HttpOnly; SameSite=Strict")
         }
         return response
-    }
-
-    static func cookie(_ request: Request) -> Substring? {
-        for field in request.headers[values: .cookie] {
-            for part in field.split(separator: ";") {
-                let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if kv.count == 2, kv[0] == Access.cookie { return kv[1] }
-            }
-        }
-        return nil
     }
 }

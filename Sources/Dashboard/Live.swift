@@ -59,7 +59,14 @@ public final class LiveUpdates: Sendable {
             var i = events.startIndex
             let header = MemoryLayout<inotify_event>.size
             while i + header <= events.endIndex {
-                let len = events.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: i - events.startIndex + 12, as: UInt32.self)) }
+                let (mask, len) = events.withUnsafeBytes {
+                    (
+                        $0.loadUnaligned(fromByteOffset: i - events.startIndex + 4, as: UInt32.self),
+                        Int($0.loadUnaligned(fromByteOffset: i - events.startIndex + 12, as: UInt32.self))
+                    )
+                }
+                // The kernel dropped events: something may have changed.
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 { return true }
                 let name = events[(i + header)..<min(i + header + len, events.endIndex)].prefix { $0 != 0 }
                 if name.starts(with: Array("cairn.sqlite".utf8)) { return true }
                 i += header + len

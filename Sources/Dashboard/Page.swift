@@ -5,12 +5,13 @@ import Foundation
 enum Page: String {
     case runs, sweep, run, compare
 
-    static func shell(_ page: Page, title: String, access: Access, subject: String? = nil) -> String {
+    /// `token`: for the page's writes; only for a request that carried it.
+    static func shell(_ page: Page, title: String, token: String?, subject: String? = nil) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="cairn-token" content="\(access.token)">
+        <meta name="cairn-token" content="\(token ?? "")">
         <link rel="icon" href="data:,">
         <title>\(escape(title)) · Cairn</title>
         <link rel="stylesheet" href="/assets/style.css">

@@ -11,6 +11,8 @@ struct RunsListing: Sendable {
     var filter: String?
     var sort: String?
     var descending = false
+    /// Whether `dir` was given (else the order is the CLI's: best first).
+    var ordered = false
     var sweep: String?
     var statuses: [RunStatus] = []
     var tag: String?
@@ -28,6 +30,7 @@ struct RunsListing: Sendable {
         if let dir = Self.nonEmpty(q["dir"]) {
             guard dir == "asc" || dir == "desc" else { throw Failure(.badRequest, "dir must be asc or desc, not \"\(dir)\"") }
             descending = dir == "desc"
+            ordered = true
         } else if let sort {
             // As `cairn ls`: metrics best first by their goal.
             descending = Goal.of(sort).maximizes && !["name", "hash", "status"].contains(sort)
@@ -76,7 +79,7 @@ struct RunsListing: Sendable {
         if let sweep { words += ["--sweep", sweep] }
         for s in statuses { words += ["--status", s.rawValue] }
         if let f = combinedFilter { words += ["--where", f] }
-        if let sort { words += ["--sort", sort] }
+        if let sort { words += ["--sort", sort] + (ordered ? ["--order", descending ? "desc" : "asc"] : []) }
         return words.map(Self.shellQuoted).joined(separator: " ")
     }
 

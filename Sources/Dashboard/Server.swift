@@ -22,19 +22,20 @@ public enum Dashboard {
         router.get("/") { request, _ in
             let listing = try RunsListing(request.uri.queryParameters)
             _ = try api.badInput { try tracker.count(listing.query(limited: false)) }
-            return Reply.html(Page.shell(.runs, title: "Runs", access: access))
+            return Reply.html(Page.shell(.runs, title: "Runs", token: access.token(for: request)))
         }
-        router.get("/sweeps/:sweep") { _, context in
+        router.get("/sweeps/:sweep") { request, context in
             let sweep = try api.notFound { try tracker.sweep(try context.parameters.require("sweep")) }
-            return Reply.html(Page.shell(.sweep, title: "Sweep \(sweep.hash.prefix(12))", access: access, subject: sweep.hash))
+            return Reply.html(
+                Page.shell(.sweep, title: "Sweep \(sweep.hash.prefix(12))", token: access.token(for: request), subject: sweep.hash))
         }
-        router.get("/runs/:run") { _, context in
+        router.get("/runs/:run") { request, context in
             let hash = try api.resolve(try context.parameters.require("run"))
-            return Reply.html(Page.shell(.run, title: "Run \(hash.prefix(12))", access: access, subject: hash))
+            return Reply.html(Page.shell(.run, title: "Run \(hash.prefix(12))", token: access.token(for: request), subject: hash))
         }
         router.get("/compare") { request, _ in
             let hashes = try Self.runList(request).map(api.resolve)
-            return Reply.html(Page.shell(.compare, title: "Compare \(hashes.count) runs", access: access))
+            return Reply.html(Page.shell(.compare, title: "Compare \(hashes.count) runs", token: access.token(for: request)))
         }
 
         router.get("/api/runs") { request, _ in Reply.json(try await api.runs(try RunsListing(request.uri.queryParameters))) }

@@ -97,8 +97,10 @@ extension Tracker {
     }
 
     static func sweep(_ prefix: String, in db: Database, directory: String) throws -> SweepRecord {
-        let p = prefix.lowercased()
-        let matches = try SweepRecord.filter(Column("hash").like("\(p)%")).limit(11).fetchAll(db)
+        // `%` and `_` are LIKE's wildcards: a prefix holding them matches them literally.
+        let p = prefix.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        let matches = try SweepRecord.filter(sql: "hash LIKE ? ESCAPE '\\'", arguments: [p + "%"]).limit(11).fetchAll(db)
         guard matches.count == 1 else {
             throw StoreError(
                 matches.isEmpty

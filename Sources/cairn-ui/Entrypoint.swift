@@ -62,7 +62,7 @@ struct CairnUI: AsyncParsableCommand {
         do {
             let app = try Dashboard.application(store: path, host: host, port: port, access: access) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host
-                let url = "http://\(shown):\(bound)/" + (access.everyRequest ? "?token=\(access.token)" : "")
+                let url = "http://\(shown):\(bound)/?token=\(access.token)"
                 FileHandle.standardOutput.write(Data("cairn ui: serving \(path) on \(url)  (Ctrl-C stops it)\n".utf8))
                 if open { Self.openBrowser(url) }
             }

@@ -79,7 +79,7 @@ import Vocabulary
                 #expect(o["total"] == .number(4))
                 #expect(rows.count == 1)
                 #expect(rows.first?.object?["params"]?.object?["train.lr"] == .number(0.001))
-                #expect(o["command"] == .string("cairn ls --where 'train.lr < 0.05' --sort train.lr"))
+                #expect(o["command"] == .string("cairn ls --where 'train.lr < 0.05' --sort train.lr --order asc"))
             }
             try await client.execute(uri: "/api/runs?tag=best&status=completed", method: .get) { r in
                 #expect(Self.json(r).object?["total"] == .number(0))
@@ -103,7 +103,8 @@ import Vocabulary
             }
             try await client.execute(uri: "/?where=train.lr%20%3C", method: .get) { r in
                 #expect(r.status == .badRequest)
-                #expect(Self.text(r).contains(Page.escape(cli)))
+                // The message as HTML text: its `<` escaped.
+                #expect(Self.text(r).contains("--where: expected a value after &lt; at column 11"))
             }
             try await client.execute(uri: "/api/runs?where=learning_rate%20%3E%201", method: .get) { r in
                 #expect(r.status == .badRequest)
@@ -116,8 +117,14 @@ import Vocabulary
 
     @Test func unknownAndAmbiguousRunsAre404sNamingThem() async throws {
         let (t, runs) = try Self.store()
-        // A one-character prefix two of the runs share.
-        let shared = Dictionary(grouping: runs.map(\.hash), by: { $0.prefix(1) }).first { $0.value.count > 1 }
+        // Two more runs whose hashes share the prefix "abc".
+        let twins = ["abc1", "abc2"].map { p -> RunEntry in
+            let params: [String: JSONValue] = ["train.lr": .number(1)]
+            return TestRun(
+                hash: p + String(sha256Hex([Array(p.utf8)]).dropFirst(4)), name: p, canonicalSpec: JSONValue.object(params).canonical,
+                params: params)
+        }
+        _ = try t.record(sweep: nil, runs: twins)
         try await Self.app(t).test(.router) { client in
             try await client.execute(uri: "/runs/abcdef0123", method: .get) { r in
                 #expect(r.status == .notFound)
@@ -127,13 +134,11 @@ import Vocabulary
                 #expect(r.status == .notFound)
                 #expect(Self.json(r).object?["error"] == .string("\"zz\" is not a run hash or prefix (hex digits)"))
             }
-            if let (prefix, hashes) = shared {
-                try await client.execute(uri: "/runs/\(prefix)", method: .get) { r in
-                    #expect(r.status == .notFound)
-                    let body = Self.text(r)
-                    #expect(body.contains("is ambiguous"))
-                    for h in hashes { #expect(body.contains(String(h.prefix(16)))) }
-                }
+            try await client.execute(uri: "/runs/abc", method: .get) { r in
+                #expect(r.status == .notFound)
+                let body = Self.text(r)
+                #expect(body.contains("abc is ambiguous: it matches 2 runs"))
+                for h in twins { #expect(body.contains(String(h.hash.prefix(16)))) }
             }
             try await client.execute(uri: "/runs/\(runs[2].hash.prefix(8))", method: .get) { r in
                 #expect(r.status == .ok)
@@ -183,13 +188,40 @@ import Vocabulary
             try await client.execute(uri: "/api/runs?token=wrong", method: .get) { r in #expect(r.status == .unauthorized) }
             try await client.execute(uri: "/?token=s3cret", method: .get) { r in
                 #expect(r.status == .ok)
-                #expect(r.headers[.setCookie]?.hasPrefix("cairn-token=s3cret;") == true)
+                #expect(r.headers[.setCookie]?.hasPrefix("cairn-token-80=s3cret;") == true)
             }
-            try await client.execute(uri: "/api/runs", method: .get, headers: [.cookie: "a=b; cairn-token=s3cret"]) { r in
+            try await client.execute(uri: "/api/runs", method: .get, headers: [.cookie: "a=b; cairn-token-80=s3cret"]) { r in
                 #expect(r.status == .ok)
+            }
+            // Another server's cookie (another port) is not this one's.
+            try await client.execute(uri: "/api/runs", method: .get, headers: [.cookie: "cairn-token-9000=s3cret"]) { r in
+                #expect(r.status == .unauthorized)
             }
             try await client.execute(uri: "/api/runs", method: .get, headers: [Access.header: "s3cret"]) { r in #expect(r.status == .ok) }
         }
+    }
+
+    /// On loopback anyone may read, but the page carries the token for its writes only when it
+    /// was asked for with it; and only loopback names are answered (no DNS rebinding).
+    @Test func loopbackPagesCarryTheTokenOnlyForItsHolder() async throws {
+        let (t, _) = try Self.store()
+        try await Self.app(t).test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(Self.text(r).contains(#"<meta name="cairn-token" content="">"#))
+            }
+            try await client.execute(uri: "/?token=t0k3n", method: .get) { r in
+                #expect(Self.text(r).contains(#"<meta name="cairn-token" content="t0k3n">"#))
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: "cairn-token-80=t0k3n"]) { r in
+                #expect(Self.text(r).contains(#"<meta name="cairn-token" content="t0k3n">"#))
+            }
+        }
+        #expect(
+            Access.isLoopbackAuthority("127.0.0.1:8765") && Access.isLoopbackAuthority("localhost")
+                && Access.isLoopbackAuthority("[::1]:80"))
+        #expect(!Access.isLoopbackAuthority("evil.example:8765") && !Access.isLoopbackAuthority(nil))
+        #expect(!Access.isLoopbackAuthority("127.0.0.1.evil.example:80"))
     }
 
     @Test func tagsAndNotesNeedTheTokenAndTheSameOrigin() async throws {
@@ -307,8 +339,12 @@ import Vocabulary
             return first
         }
         #expect(generation == 1)
+        // A shutdown ends every open stream.
+        let other = live.subscribe()
         live.finishAll()
-        #expect(live.subscriberCount == 0)
+        var after: [Int] = []
+        for await g in other { after.append(g) }
+        #expect(after.isEmpty)
     }
 }
 

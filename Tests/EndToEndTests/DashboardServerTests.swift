@@ -30,7 +30,10 @@ import Testing
             url = line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init) ?? ""
             return true
         }
-        #expect(printed, "the server printed no URL")
+        if !printed {
+            kill(server.process.processIdentifier, SIGKILL)
+            Issue.record("the server printed no URL: \((try? server.finish())?.stderr ?? "")")
+        }
         return (server, url)
     }
 
@@ -50,11 +53,15 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
     func servesAndStopsOnCtrlCWithAStreamOpen() throws {
         let (store, run) = try Self.store()
-        let (server, url) = try Self.serve(store)
-        #expect(url.hasPrefix("http://127.0.0.1:"))
+        let (server, printed) = try Self.serve(store)
+        #expect(printed.hasPrefix("http://127.0.0.1:") && printed.contains("/?token="))
+        let url = String(printed.prefix { $0 != "?" })
         let page = try Self.curl(["-w", "%{http_code}", url + "runs/" + run.prefix(10)])
         #expect(page.stdout.hasSuffix("200"))
         #expect(page.stdout.contains("data-subject=\"\(run)\""))
+        // A name other than loopback's (a page of another site rebound to 127.0.0.1) is refused.
+        let rebound = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: evil.example", url + "api/runs"])
+        #expect(rebound.stdout == "403")
         // An open event stream must not hold the shutdown up.
         let stream = try CairnProcess.startCapturing(["-s", "-N", url + "api/events"], tool: "/usr/bin/curl")
         #expect(
@@ -62,8 +69,12 @@ import Testing
                 (try? String(contentsOfFile: stream.outputPath, encoding: .utf8))?.contains("event: hello") == true
             })
         kill(server.process.processIdentifier, SIGINT)
+        let stopped = try StoreCommandTests.waitUntil(20) { !server.process.isRunning }
+        #expect(stopped, "cairn ui did not stop within 20 s of Ctrl-C with an event stream open")
+        if !stopped { kill(server.process.processIdentifier, SIGKILL) }
         let ended = try server.finish()
         #expect(ended.status == 0, "\(ended.stdout)\n\(ended.stderr)")
+        kill(stream.process.processIdentifier, SIGKILL)
         _ = try stream.finish()
     }
 

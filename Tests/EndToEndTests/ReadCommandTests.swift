@@ -16,6 +16,12 @@ import Testing
         let losses = rows.compactMap { (($0["metrics"] as? [String: Any])?["test_loss"] as? [String: Any])?["final"] as? Double }.sorted()
         #expect(top.count == 2)
         #expect(((top[0]["metrics"] as? [String: Any])?["test_loss"] as? [String: Any])?["final"] as? Double == losses.first)
+        // --order reverses the goal's order: the worst test_loss first.
+        let reversed = try CairnProcess.run([
+            "ls", "--store", "\(dir)/runs", "--sort", "test_loss", "--order", "desc", "--limit", "1", "--json",
+        ])
+        let worst = try #require(try JSONSerialization.jsonObject(with: Data(reversed.stdout.utf8)) as? [[String: Any]])
+        #expect(((worst.first?["metrics"] as? [String: Any])?["test_loss"] as? [String: Any])?["final"] as? Double == losses.last)
         let filtered = try CairnProcess.run(["ls", "--store", "\(dir)/runs", "--where", "lr > 0.02", "--json"])
         #expect((try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [[String: Any]])?.count == 2)
         // In a narrow terminal, columns are dropped with a note, never wrapped; no escape codes.

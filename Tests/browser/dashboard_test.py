@@ -83,7 +83,8 @@ try:
 
     server = subprocess.Popen([CAIRN, "ui", "--store", store, "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     line = server.stdout.readline()
-    BASE = re.search(r"(http://\S+/)", line).group(1)
+    PRINTED = re.search(r"(http://\S+)", line).group(1)
+    BASE = PRINTED.split("?")[0]
     print("serving at", BASE, flush=True)
 
     options = webdriver.ChromeOptions()
@@ -94,6 +95,8 @@ try:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
+    # The printed URL, as a person opens it: its token becomes a cookie, so the pages can write.
+    ready(driver, PRINTED)
     # Runs: every run's row and short hash, the reproduction badge.
     ready(driver, BASE)
     rows = driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr")
@@ -145,6 +148,16 @@ try:
     check(len(boxes) >= 2 and all(len(b.find_elements(By.CSS_SELECTOR, "path.series")) == 1 for b in boxes), f"{len(boxes)} curves, one series each")
     check(len(driver.find_elements(By.CSS_SELECTOR, "#checkpoints tbody tr")) >= 1, "checkpoints are listed")
     check('"train"' in driver.find_element(By.ID, "spec").text, "the canonical spec is shown")
+    # A tag added on the page is written (token header, same origin) and shown.
+    driver.find_element(By.ID, "tag-input").send_keys("best")
+    driver.find_element(By.ID, "tag-input").submit()
+    try:
+        WebDriverWait(driver, 10).until(lambda d: "best" in d.find_element(By.ID, "tags").text)
+        shown = True
+    except Exception:
+        shown = False
+    check(shown, f"a tag added on the run page is shown ({driver.find_element(By.ID, 'write-error').text!r})")
+    check(api("api/runs?tag=best")["total"] == 1, "and written to the store")
     shot(driver, "run")
 
     # Compare: one series per run.
@@ -168,6 +181,7 @@ try:
     running = []
     while time.time() < deadline and not running:
         running = [r["hash"] for r in api("api/runs?status=running")["rows"]]
+        time.sleep(0.05)
     check(running != [], "the long run is running")
     if running:
         ready(driver, BASE + "runs/" + running[0])

@@ -12,6 +12,7 @@ struct ListCommand: ParsableCommand {
             Examples:
               cairn ls
               cairn ls --sweep 8a87f2 --sort val_accuracy --limit 5
+              cairn ls --sort val_loss --order desc
               cairn ls --where 'train.lr < 0.01 and val_accuracy >= 0.9' --status completed --json
               cairn ls --where 'tag = "baseline"'
               cairn ls --sweep 8a87f2 --aggregate seed --sort val_accuracy
@@ -26,6 +27,7 @@ struct ListCommand: ParsableCommand {
     @Option(name: .customLong("where"), help: ArgumentHelp("A filter, e.g. 'train.lr < 0.01 and val_accuracy >= 0.85'.", valueName: "expr"))
     var filter: String?
     @Option(help: "Sort by a param or metric (metrics: best first by their goal; losses are minimised).") var sort: String?
+    @Option(help: ArgumentHelp("With --sort: asc or desc, instead of best first.", valueName: "order")) var order: SortOrder?
     @Option(help: "At most this many runs.") var limit: Int?
     @Option(help: "Group runs that differ only in their seeds (one line per group: n, mean ± std).") var aggregate: Aggregation?
     @Flag(help: "Print the runs as one JSON array.") var json = false
@@ -35,7 +37,8 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let tracker = try store.open()
-        let descending = sort.map { Goal.of($0).maximizes && !["name", "hash", "status"].contains($0) } ?? false
+        let descending =
+            order.map { $0 == .desc } ?? sort.map { Goal.of($0).maximizes && !["name", "hash", "status"].contains($0) } ?? false
         // The table needs only the params that vary and the metrics it shows; JSON has everything.
         let table = !json && aggregate == nil
         let rows = try tracker.runs(
@@ -86,3 +89,5 @@ struct ListCommand: ParsableCommand {
         for line in StopText.lines(rows) { Terminal.line(line) }
     }
 }
+
+enum SortOrder: String, ExpressibleByArgument, CaseIterable { case asc, desc }

@@ -52,12 +52,14 @@ extension Assets {
           function query(params) {
             return Object.entries(params).filter(([, v]) => v != null && v !== '').map(([k, v]) => encodeURIComponent(k) + '=' + encodeURIComponent(v)).join('&');
           }
+          // A malformed escape (a stray %) is kept as typed rather than stopping the page.
+          function decode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
           function params() {
             const out = {};
             for (const part of location.search.slice(1).split('&')) {
               if (!part) continue;
               const i = part.indexOf('=');
-              const k = decodeURIComponent(i < 0 ? part : part.slice(0, i)), v = i < 0 ? '' : decodeURIComponent(part.slice(i + 1));
+              const k = decode(i < 0 ? part : part.slice(0, i)), v = i < 0 ? '' : decode(part.slice(i + 1));
               if (k !== 'token') out[k] = v;
             }
             return out;
@@ -92,7 +94,9 @@ extension Assets {
           const live = document.getElementById('live');
           if (window.EventSource) {
             const es = new EventSource('/api/events');
-            es.addEventListener('hello', () => live.classList.add('on'));
+            // The first hello opens the stream; a later one is a reconnect, and changes may have been missed.
+            let hellos = 0;
+            es.addEventListener('hello', () => { live.classList.add('on'); if (hellos++ > 0) { storeChanged = true; update(); } });
             es.addEventListener('change', (e) => { app.dataset.generation = e.data; storeChanged = true; update(); });
             es.onerror = () => live.classList.remove('on');
           }
@@ -218,6 +222,10 @@ extension Assets {
             let brushed = null;
             let scatterKey = params().x || '';
             refresh = async () => {
+              // A live update would draw the chart anew and drop the selection: wait until it is cleared.
+              const live = storeChanged && app.dataset.ready === 'true';
+              storeChanged = false;
+              if (live && brushed) { document.getElementById('picked').textContent = brushed.length + ' runs selected · new results arrive when the selection is cleared'; return; }
               const d = await getJSON('/api/sweeps/' + subject);
               const s = d.sweep || {};
               const counts = Object.entries(s.statuses || {}).map(([k, v]) => v + ' ' + k).join(' · ');
@@ -279,17 +287,26 @@ extension Assets {
             refresh = async () => {
               const d = await getJSON('/api/runs/' + subject);
               const r = d.run, prov = d.provenance || {};
-              const tags = h('span', { id: 'tags' }, ...r.tags.map((t) => h('span', { class: 'tag' }, t, h('button', { title: 'remove', text: '×', onclick: async () => { await send('POST', '/api/runs/' + r.hash + '/tags', { remove: [t] }); update(); } }))));
+              // What is being typed survives a live update.
+              const oldNote = document.getElementById('note'), oldTag = document.getElementById('tag-input');
+              const typing = oldNote && oldNote.value !== oldNote.dataset.saved ? oldNote.value : null;
+              const typingTag = oldTag ? oldTag.value : '';
+              const focused = document.activeElement ? document.activeElement.id : '';
+              const write = async (method, path, body) => { try { await send(method, '/api/runs/' + r.hash + path, body); writeError.textContent = ''; update(); } catch (err) { writeError.textContent = err.message; } };
+              const writeError = h('span', { class: 'error', id: 'write-error' });
+              const tags = h('span', { id: 'tags' }, ...r.tags.map((t) => h('span', { class: 'tag' }, t, h('button', { title: 'remove', text: '×', onclick: () => write('POST', '/tags', { remove: [t] }) }))));
               const tagInput = h('input', { placeholder: 'new tag', size: 12, id: 'tag-input' });
-              const tagForm = h('form', { class: 'controls', onsubmit: async (e) => {
+              const tagForm = h('form', { class: 'controls', onsubmit: (e) => {
                 e.preventDefault();
-                try { await send('POST', '/api/runs/' + r.hash + '/tags', { add: [tagInput.value.trim()] }); update(); } catch (err) { tagError.textContent = err.message; }
+                const t = tagInput.value.trim();
+                tagInput.value = '';
+                write('POST', '/tags', { add: [t] });
               } }, 'tags: ', tags, tagInput, h('button', { text: 'Add' }));
-              const tagError = h('span', { class: 'error' });
-              tagForm.append(tagError);
               const note = h('textarea', { id: 'note', placeholder: 'a note about this run' });
               note.value = r.note || '';
-              const noteForm = h('form', { onsubmit: async (e) => { e.preventDefault(); await send('PUT', '/api/runs/' + r.hash + '/note', { note: note.value }); update(); } }, note, h('button', { text: 'Save note' }));
+              note.dataset.saved = note.value;
+              if (typing != null) note.value = typing;
+              const noteForm = h('form', { onsubmit: (e) => { e.preventDefault(); write('PUT', '/note', { note: note.value }); } }, note, h('button', { text: 'Save note' }), ' ', writeError);
               const facts = h('dl', { class: 'facts' });
               const fact = (k, ...v) => facts.append(h('dt', { text: k }), h('dd', {}, ...v));
               fact('status', statusBadge(r.status), r.stopped ? ' ' + r.stopped : '');
@@ -308,15 +325,17 @@ extension Assets {
               }
               const checkpoints = h('table', { id: 'checkpoints' }, h('thead', {}, h('tr', {}, ...['epoch', 'step', 'kinds', 'object (sha-256)', 'raw', 'stored'].map((t) => h('th', { text: t })))),
                 h('tbody', {}, ...d.checkpoints.map((c) => h('tr', {}, h('td', { text: c.epoch }), h('td', { text: c.step }), h('td', { text: c.kinds }), h('td', { class: 'hash', text: c.object }), h('td', { class: 'num', text: bytes(c.raw_size) }), h('td', { class: 'num', text: bytes(c.stored_size) })))));
-              show(h('h1', {}, 'Run ', h('span', { class: 'hash', text: r.hash }), ' ', reproBadge(r.badge)), h('p', { class: 'muted', text: r.name }),
+              tagInput.value = typingTag;
+              show(h('h1', {}, 'Run ', h('span', { class: 'hash', text: r.hash }), ' ', reproBadge(d.badge, d.checked)), h('p', { class: 'muted', text: r.name }),
                 facts, tagForm, noteForm,
                 h('h2', { text: 'Curves' }), curves, h('h2', { text: 'Metrics' }), finals, perClass,
                 h('h2', { text: 'Checkpoints' }), checkpoints,
                 h('h2', { text: 'Spec (canonical)' }), h('pre', { id: 'spec', text: JSON.stringify(d.config, null, 2) }),
                 h('h2', { text: 'Log (tail)' }), h('p', { class: 'muted hash', text: d.log }), h('pre', { id: 'log', text: d.log_tail || '(empty)' }));
               // The model's metrics first, then what the machine measured.
-              const model = (k) => (d.curve_kinds[k] === 'model' ? 0 : 1);
-              for (const key of Object.keys(d.curves).sort((a, b) => model(a) - model(b) || (a < b ? -1 : 1))) {
+              const first = ['val_accuracy', 'val_loss', 'train_loss', 'train_accuracy', 'val_rmse', 'test_accuracy', 'test_loss'];
+              const rank = (k) => (first.includes(k) ? first.indexOf(k) - first.length : d.curve_kinds[k] === 'model' ? 0 : 1);
+              for (const key of Object.keys(d.curves).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))) {
                 const pts = d.curves[key];
                 const byEpoch = pts.some((p) => p[3] === 1) && pts.filter((p) => p[3] === 1).length > 1;
                 const used = curveSeries(pts.filter((p) => !byEpoch || p[3] === 1), byEpoch);
@@ -326,6 +345,7 @@ extension Assets {
                 curves.append(box);
                 CairnCharts.lineChart(chart, { series: [{ id: r.hash, label: short(r.hash), points: used }], xLabel: byEpoch ? 'epoch' : 'step', yLabel: key, height: 200 });
               }
+              if (focused && (focused === 'note' || focused === 'tag-input')) document.getElementById(focused).focus();
               app.dataset.ready = 'true';
             };
           }
