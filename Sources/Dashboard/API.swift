@@ -101,7 +101,6 @@ final class API: Sendable {
     /// coordinates and the scatter draw), and its seed groups as `--aggregate seed` gives them.
     func sweep(_ prefix: String) throws -> JSONValue {
         let record = try notFound { try tracker.sweep(prefix) }
-        let listing = try tracker.sweeps().first { $0.record.hash == record.hash }
         let known = try tracker.names().metrics
         let metric = record.metric ?? RunExport.listedMetrics.first(where: known.contains) ?? "val_accuracy"
         let rows = try tracker.runs(RunQuery(sweep: record.hash, params: .all, metrics: [metric], configs: false))
@@ -111,7 +110,8 @@ final class API: Sendable {
             .min { goal.prefers($0.value, over: $1.value) || ($0.value == $1.value && $0.row.record.hash < $1.row.record.hash) }
         let groups = SeedGroup.sorted(SeedGroup.group(rows), by: metric)
         return [
-            "sweep": listing.map(Self.sweep) ?? .null, "definition": .string(record.definition), "metric": .string(metric),
+            "sweep": Self.sweep(SweepListing(record: record, statuses: rows.reduce(into: [:]) { $0[$1.record.status, default: 0] += 1 })),
+            "definition": .string(record.definition), "metric": .string(metric),
             "goal": .string(goal.maximizes ? "max" : "min"), "params": .array(keys.map(JSONValue.string)),
             "best": best.map {
                 [
@@ -191,7 +191,6 @@ final class API: Sendable {
 
     /// Several runs: the params that differ, every metric's curves, and for two runs their diff.
     func compare(_ prefixes: [String]) throws -> JSONValue {
-        guard !prefixes.isEmpty else { throw Failure(.badRequest, "name runs to compare: /compare?runs=HASH,HASH") }
         guard prefixes.count <= Self.maxCompared else {
             throw Failure(.badRequest, "at most \(Self.maxCompared) runs can be compared at once, not \(prefixes.count)")
         }

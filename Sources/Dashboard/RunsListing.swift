@@ -2,7 +2,6 @@ import Determinism
 import Foundation
 import Hummingbird
 import Tracker
-import Vocabulary
 
 /// The runs table's query, as its URL holds it (the page's permalink and the API's
 /// arguments are the same): `where`, `sort`, `dir` (asc or desc), `sweep`, `status`
@@ -33,7 +32,7 @@ struct RunsListing: Sendable {
             ordered = true
         } else if let sort {
             // As `cairn ls`: metrics best first by their goal.
-            descending = Goal.of(sort).maximizes && !["name", "hash", "status"].contains(sort)
+            descending = RunQuery.descendingByDefault(sort)
         }
         if let s = Self.nonEmpty(q["status"]) {
             statuses = try s.split(separator: ",").map { name in

@@ -49,6 +49,13 @@ public struct RunQuery: Sendable {
 
     public enum ParamSelection: Sendable { case all, varying }
 
+    /// Whether sorting by `key` lists runs in descending order unless told otherwise: metrics
+    /// best first by their goal (accuracies descending, losses ascending); params and the
+    /// record's own columns ascending.
+    public static func descendingByDefault(_ key: String) -> Bool {
+        Goal.of(key).maximizes && !["name", "hash", "status"].contains(key)
+    }
+
     public init(
         sweep: String? = nil, statuses: [RunStatus] = [], filter: String? = nil, sort: String? = nil, descending: Bool = false,
         limit: Int? = nil, offset: Int = 0, hashes: [String]? = nil, params: ParamSelection = .all, metrics: Set<String>? = nil,
@@ -352,6 +359,11 @@ public struct SweepListing: Sendable {
     public let record: SweepRecord
     public let statuses: [RunStatus: Int]
     public var runs: Int { statuses.values.reduce(0, +) }
+
+    package init(record: SweepRecord, statuses: [RunStatus: Int]) {
+        self.record = record
+        self.statuses = statuses
+    }
 }
 
 extension Tracker {

@@ -38,7 +38,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let tracker = try store.open()
         let descending =
-            order.map { $0 == .desc } ?? sort.map { Goal.of($0).maximizes && !["name", "hash", "status"].contains($0) } ?? false
+            order.map { $0 == .desc } ?? sort.map(RunQuery.descendingByDefault) ?? false
         // The table needs only the params that vary and the metrics it shows; JSON has everything.
         let table = !json && aggregate == nil
         let rows = try tracker.runs(
