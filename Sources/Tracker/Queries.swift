@@ -122,7 +122,10 @@ extension Tracker {
     public func count(_ q: RunQuery) throws -> Int {
         var q = q
         (q.sort, q.limit, q.offset) = (nil, nil, 0)
-        return try db.read { db in try request(q, db).fetchCount(db) }
+        return try db.read { db in
+            var selection = try Selection(q, self, db)
+            return try request(q, &selection, db).fetchCount(db)
+        }
     }
 
     /// The params whose values differ between the runs `q` selects (all of them, not one
@@ -132,7 +135,8 @@ extension Tracker {
         var q = q
         (q.sort, q.limit, q.offset) = (nil, nil, 0)
         return try db.read { db in
-            let ids = try request(q, db).select(Column("id"))
+            var selection = try Selection(q, self, db)
+            let ids = try request(q, &selection, db).select(Column("id"))
             let total = try ids.fetchCount(db)
             return try String.fetchAll(
                 db,
@@ -148,32 +152,50 @@ extension Tracker {
     /// Runs, filtered and sorted, with their params and summaries (three queries in all).
     public func runs(_ q: RunQuery = RunQuery()) throws -> [RunRow] {
         try db.read { db in
-            let records = try RunRecord.fetchAll(try request(q, db).makePreparedRequest(db, forSingleResult: false).statement)
+            var selection = try Selection(q, self, db)
+            let records =
+                try indexOrdered(q, &selection, db)
+                ?? RunRecord.fetchAll(try request(q, &selection, db).makePreparedRequest(db, forSingleResult: false).statement)
             return try rows(records, q, db)
         }
     }
 
-    /// The runs `q` selects, filtered, sorted and limited, as one request.
-    private func request(_ q: RunQuery, _ db: Database) throws -> QueryInterfaceRequest<RunRecord> {
-        let filter = try q.filter.map(Filter.parse)
-        var request = RunRecord.all()
+    /// What a query selects, as conditions on `run` (SQL with bound arguments), and the names
+    /// a filter or a sort can use (read once, when first needed).
+    private struct Selection {
+        var conditions: [SQL] = []
         var sweepId: Int64?
-        if let s = q.sweep {
-            let id = try Tracker.sweep(s, in: db, directory: directory).id!
-            sweepId = id
-            request = request.filter(sql: "id IN (SELECT runId FROM sweepRun WHERE sweepId = ?)", arguments: [id])
+        private var known: Filter.Names?
+
+        init(_ q: RunQuery, _ tracker: Tracker, _ db: Database) throws {
+            if let s = q.sweep {
+                let id = try Tracker.sweep(s, in: db, directory: tracker.directory).id!
+                sweepId = id
+                conditions.append("run.id IN (SELECT runId FROM sweepRun WHERE sweepId = \(id))")
+            }
+            if !q.statuses.isEmpty { conditions.append("run.status IN \(q.statuses.map(\.rawValue))") }
+            if let hashes = q.hashes {
+                conditions.append("run.hash IN (SELECT value FROM json_each(\(JSONValue.array(hashes.map(JSONValue.string)).canonical)))")
+            }
+            if let filter = try q.filter.map(Filter.parse) { conditions.append(try filter.sql(try names(db))) }
         }
-        if !q.statuses.isEmpty { request = request.filter(q.statuses.map(\.rawValue).contains(Column("status"))) }
-        if let hashes = q.hashes { request = request.filter(hashes.contains(Column("hash"))) }
-        var names: Filter.Names?
-        func knownNames() throws -> Filter.Names {
-            if let names { return names }
+
+        mutating func names(_ db: Database) throws -> Filter.Names {
+            if let known { return known }
             let n = Filter.Names(
                 params: try Tracker.distinctKeys(of: "param", in: db), metrics: try Tracker.distinctKeys(of: "summary", in: db))
-            names = n
+            known = n
             return n
         }
-        if let filter { request = request.filter(literal: try filter.sql(try knownNames())) }
+
+        /// `AND`-ed after a `WHERE` that already holds a condition.
+        var andConditions: SQL { conditions.reduce("") { "\($0) AND (\($1))" } }
+    }
+
+    /// The runs `q` selects, filtered, sorted and limited, as one request.
+    private func request(_ q: RunQuery, _ selection: inout Selection, _ db: Database) throws -> QueryInterfaceRequest<RunRecord> {
+        var request = RunRecord.all()
+        for c in selection.conditions { request = request.filter(literal: c) }
         if let sort = q.sort {
             let direction = SQL(sql: q.descending ? "DESC" : "ASC")
             let key: SQL
@@ -181,7 +203,7 @@ extension Tracker {
             case "status", "name", "hash", "createdAt", "finishedAt":
                 key = SQL(Column(sort))
             default:
-                switch try knownNames().resolve(sort) {
+                switch try selection.names(db).resolve(sort) {
                 case .param(let k):
                     key = "(SELECT coalesce(p.number, p.text) FROM param p WHERE p.runId = run.id AND p.key = \(k))"
                 case .metric(let k, let column):
@@ -193,17 +215,50 @@ extension Tracker {
                 }
             }
             request = request.order(literal: "\(key) IS NULL, \(key) \(direction), hash")
-        } else if let sweepId {
+        } else if let sweepId = selection.sweepId {
             // Plan order.
             request = request.order(literal: "(SELECT position FROM sweepRun WHERE sweepId = \(sweepId) AND runId = run.id)")
         } else {
             request = request.order(Column("createdAt"), Column("id"))
         }
         if let limit = q.limit { request = request.limit(limit, offset: q.offset) }
-        let columns: [any SQLSelectable] = RunRecord.columns.map { name in
-            q.configs || name != "config" ? Column(name) as any SQLSelectable : SQL(sql: "'' AS config")
-        }
-        return request.select(columns)
+        return request.select(Self.selectedColumns(q))
+    }
+
+    private static func selectedColumns(_ q: RunQuery) -> [any SQLSelectable] {
+        RunRecord.columns.map { name in q.configs || name != "config" ? Column(name) as any SQLSelectable : SQL(sql: "'' AS config") }
+    }
+
+    /// A page sorted by a metric's final value, read in the order of `summary(key, final)`
+    /// and stopped at the page's end, rather than every selected run looked up and sorted
+    /// (at 10,000 runs, 1-2 ms instead of 30). The runs without the metric follow, by hash,
+    /// as in `request`'s order. Nil when `q` is not such a page.
+    private func indexOrdered(_ q: RunQuery, _ selection: inout Selection, _ db: Database) throws -> [RunRecord]? {
+        guard let sort = q.sort, let limit = q.limit, !["status", "name", "hash", "createdAt", "finishedAt"].contains(sort),
+            case .metric(let key, "final") = try selection.names(db).resolve(sort)
+        else { return nil }
+        let columns = SQL(sql: RunRecord.columns.map { q.configs || $0 != "config" ? "run.\($0)" : "'' AS config" }.joined(separator: ", "))
+        let withMetric: SQL = """
+            FROM summary sortBy JOIN run ON run.id = sortBy.runId
+            WHERE sortBy.key = \(key) AND sortBy.final IS NOT NULL\(selection.andConditions)
+            """
+        let direction = SQL(sql: q.descending ? "DESC" : "ASC")
+        let first = try RunRecord.fetchAll(
+            db,
+            SQLRequest<RunRecord>(
+                "SELECT \(columns) \(withMetric) ORDER BY sortBy.final \(direction), run.hash LIMIT \(limit) OFFSET \(q.offset)"))
+        guard first.count < limit else { return first }
+        // Past the runs with the metric: how many there were, to know where the rest begin.
+        let before = first.isEmpty ? try Int.fetchOne(db, SQLRequest<Int>("SELECT count(*) \(withMetric)")) ?? 0 : q.offset + first.count
+        let rest = try RunRecord.fetchAll(
+            db,
+            SQLRequest<RunRecord>(
+                """
+                SELECT \(columns) FROM run
+                WHERE NOT EXISTS (SELECT 1 FROM summary x WHERE x.runId = run.id AND x.key = \(key) AND x.final IS NOT NULL)\(selection.andConditions)
+                ORDER BY run.hash LIMIT \(limit - first.count) OFFSET \(max(0, q.offset - before))
+                """))
+        return first + rest
     }
 
     /// Each record's params, summaries, tags and latest reproduction, as `q` asks.
@@ -289,24 +344,50 @@ extension Tracker {
                 """)
     }
 
-    /// Full metric histories of several runs in one query: hash → key → points by step.
+    /// Full metric histories of several runs: hash → key → points by step (at one step, the
+    /// step point before the end-of-epoch point). Two queries: the runs' series (a few hundred
+    /// rows), then their points by primary key, decoded by position; at a run's page this is
+    /// most of the server's work.
     public func history(runs hashes: [String], keys: [String]? = nil) throws -> [String: [String: [MetricPoint]]] {
         try db.read { db in
-            var sql: SQL = """
-                SELECT run.hash, series.key, series.scope, point.step, point.epoch, point.value, series.kind
-                FROM point JOIN series ON series.id = point.seriesId JOIN run ON run.id = series.runId
-                WHERE run.hash IN \(hashes)
+            var seriesSQL = """
+                SELECT series.id, run.hash, series.key, series.scope, series.kind FROM series JOIN run ON run.id = series.runId
+                WHERE run.hash IN (SELECT value FROM json_each(?))
                 """
-            if let keys { sql = "\(sql) AND series.key IN \(keys)" }
-            // By step; at one step, the step point before the end-of-epoch point.
-            let request = SQLRequest<Row>("\(sql) ORDER BY run.hash, series.key, point.step, series.scope = 'epoch'")
+            var arguments: StatementArguments = [JSONValue.array(hashes.map(JSONValue.string)).canonical]
+            if let keys {
+                seriesSQL += " AND series.key IN (SELECT value FROM json_each(?))"
+                arguments += [JSONValue.array(keys.map(JSONValue.string)).canonical]
+            }
+            var series: [Int64: (hash: String, key: String, scope: MetricScope, kind: MetricKind)] = [:]
+            let seriesRows = try Row.fetchCursor(db, sql: seriesSQL, arguments: arguments)
+            while let r = try seriesRows.next() { series[r[0]] = (r[1], r[2], r[3], r[4]) }
             var out: [String: [String: [MetricPoint]]] = [:]
-            for row in try request.fetchAll(db) {
-                out[row["hash"], default: [:]][row["key"], default: []].append(
-                    MetricPoint(scope: row["scope"], step: row["step"], epoch: row["epoch"], value: row["value"], kind: row["kind"]))
+            guard !series.isEmpty else { return out }
+            // By series, then step: each series' points come out in order; the two series of
+            // one key (step and epoch) are merged below.
+            let points = try Row.fetchCursor(
+                db,
+                sql:
+                    "SELECT seriesId, step, epoch, value FROM point WHERE seriesId IN (SELECT value FROM json_each(?)) ORDER BY seriesId, step",
+                arguments: [jsonList(Array(series.keys))])
+            while let r = try points.next() {
+                guard let s = series[r[0]] else { continue }
+                out[s.hash, default: [:]][s.key, default: []].append(
+                    MetricPoint(scope: s.scope, step: r[1], epoch: r[2], value: r[3], kind: s.kind))
+            }
+            for (hash, metrics) in out {
+                for (key, list) in metrics where !list.indices.dropFirst().allSatisfy({ Self.precedes(list[$0 - 1], list[$0]) }) {
+                    out[hash]![key] = list.sorted(by: Self.precedes)
+                }
             }
             return out
         }
+    }
+
+    /// The order of a key's points: by step; at one step, the step point first.
+    static func precedes(_ a: MetricPoint, _ b: MetricPoint) -> Bool {
+        a.step != b.step ? a.step < b.step : a.scope != .epoch && b.scope == .epoch
     }
 
     /// The records of these runs, in the order given.

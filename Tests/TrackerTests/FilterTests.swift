@@ -44,6 +44,42 @@ import Testing
         #expect(try names(t, RunQuery(statuses: [.failed])) == ["t7"])
     }
 
+    /// Pages sorted by a metric (read in the index's order) are the sorted listing cut into
+    /// pieces: ties by hash, runs without the metric (or with a null final value) last, with
+    /// a filter or without, in either direction.
+    @Test func pagesSortedByAMetricCutTheWholeOrder() throws {
+        let t = try freshStore()
+        let losses: [Double??] = [0.3, 0.1, .none, 0.3, 0.2, .some(nil), 0.1, 0.5, 0.3, .none, 0.2, 0.4, 0.1]
+        let runs = losses.indices.map { planned($0, optimizer: $0 % 3 == 0 ? "sgd" : "adam") }
+        try t.record(sweep: nil, runs: runs)
+        for (r, loss) in zip(runs, losses) {
+            let values: [String: Double?] = loss.map { ["val_loss": $0, "val_accuracy": 0.5] } ?? ["val_accuracy": 0.5]
+            try append(t, r.hash, [epochMetrics(1, values), .end(.init(status: .completed, time: 1))])
+        }
+        try t.ingestAll()
+        for filter in [nil, "optimizer = \"adam\""] {
+            for descending in [false, true] {
+                var valued: [(hash: String, value: Double)] = []
+                var missing: [String] = []
+                for (r, loss) in zip(runs, losses) where filter == nil || r.params["train.optimizer"] == .string("adam") {
+                    if case .some(.some(let v)) = loss { valued.append((r.hash, v)) } else { missing.append(r.hash) }
+                }
+                valued.sort { a, b in a.value != b.value ? (a.value < b.value) != descending : a.hash < b.hash }
+                let expected: [String] = valued.map(\.hash) + missing.sorted()
+                let whole = try t.runs(RunQuery(filter: filter, sort: "val_loss", descending: descending)).map(\.record.hash)
+                #expect(whole == expected)
+                for size in 1...5 {
+                    var pages: [String] = []
+                    for offset in stride(from: 0, to: expected.count + size, by: size) {
+                        let q = RunQuery(filter: filter, sort: "val_loss", descending: descending, limit: size, offset: offset)
+                        pages += try t.runs(q).map(\.record.hash)
+                    }
+                    #expect(pages == expected, "pages of \(size), \(filter ?? "no filter"), descending: \(descending)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [
         ("lr <", "--where: expected a value after < at column 5\n  lr <\n      ^"),
         ("lr < 0.01 and", "--where: expected a comparison such as train.lr < 0.01 at column 14\n  lr < 0.01 and\n               ^"),

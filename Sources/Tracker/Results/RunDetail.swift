@@ -17,11 +17,14 @@ package struct RunDetail: Sendable {
     package let dataFiles: [DataManifest.File]
     package let logPath: String
 
-    /// `hash` is a full hash (see `Tracker.resolve`).
-    package init(_ tracker: Tracker, run hash: String) throws {
+    /// `hash` is a full hash (see `Tracker.resolve`); `histories` picks the metrics whose
+    /// histories it reads (all of them unless told: a page of curves needs no per-class ones,
+    /// nine tenths of the points).
+    package init(_ tracker: Tracker, run hash: String, histories: ((String) -> Bool)? = nil) throws {
         guard let row = try tracker.runs(RunQuery(hashes: [hash])).first else { throw Tracker.StoreError("no run \(hash)") }
         self.row = row
-        history = try tracker.history(runs: [hash])[hash] ?? [:]
+        let keys = histories.map { row.summaries.keys.filter($0).sorted() }
+        history = try tracker.history(runs: [hash], keys: keys)[hash] ?? [:]
         checkpoints = try tracker.checkpoints(run: hash)
         provenance = try tracker.provenance(run: hash)
         attempts = try tracker.attempts(run: hash)
