@@ -139,7 +139,7 @@ final class API: Sendable {
     /// A run in full (`cairn show --json`), its curves, its per-class accuracies and its log's tail.
     func run(_ prefix: String) throws -> JSONValue {
         let hash = try resolve(prefix)
-        let detail = try RunDetail(tracker, run: hash)
+        let detail = try RunDetail(tracker, run: hash, histories: { !MetricName.isPerClass($0) })
         guard case .object(var o) = detail.json else { return .null }
         let curves = Self.curves(detail.history)
         o["curves"] = .object(curves.mapValues(Self.points))
@@ -201,7 +201,8 @@ final class API: Sendable {
         }
         let rows = try tracker.runs(RunQuery(hashes: hashes, configs: false))
         let keys = JSONValue.varyingKeys(rows.map(\.params))
-        let history = try tracker.history(runs: hashes)
+        let curveKeys = Set(rows.flatMap(\.summaries.keys)).filter { !MetricName.isPerClass($0) }
+        let history = try tracker.history(runs: hashes, keys: curveKeys.sorted())
         var curves: [String: [String: JSONValue]] = [:]
         for (hash, metrics) in history {
             for (key, points) in Self.curves(metrics) { curves[key, default: [:]][hash] = Self.points(points) }

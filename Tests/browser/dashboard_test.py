@@ -24,6 +24,7 @@ os.environ.setdefault("SE_OFFLINE", "true")  # Selenium must not download a driv
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 BAD_WHERE = "?where=train.lr%20%3C"
@@ -48,7 +49,12 @@ def api(path):
 
 def ready(driver, url, timeout=20):
     driver.get(url)
-    WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.ID, "app").get_attribute("data-ready") == "true")
+    waiting(driver, timeout).until(lambda d: d.find_element(By.ID, "app").get_attribute("data-ready") == "true")
+
+
+def waiting(driver, timeout):
+    """A wait that looks again when a live update replaced the element it was reading."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def shot(driver, name):
@@ -112,10 +118,10 @@ try:
     box.clear()
     box.send_keys("train.lr < 0.02")
     box.submit()
-    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) == 8)
+    waiting(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) == 8)
     check("where=train.lr%20%3C%200.02" in driver.current_url, "the filter is in the permalink")
     driver.find_element(By.XPATH, "//th[text()='val_accuracy']").click()
-    WebDriverWait(driver, 10).until(lambda d: "sort=val_accuracy" in d.current_url)
+    waiting(driver, 10).until(lambda d: "sort=val_accuracy" in d.current_url)
     ready(driver, driver.current_url)  # the permalink reloads to the same table
     heads = [th.text.strip(" ▾▴") for th in driver.find_elements(By.CSS_SELECTOR, "#runs thead th")]
     column = heads.index("val_accuracy") + 1
@@ -152,7 +158,7 @@ try:
     driver.find_element(By.ID, "tag-input").send_keys("best")
     driver.find_element(By.ID, "tag-input").submit()
     try:
-        WebDriverWait(driver, 10).until(lambda d: "best" in d.find_element(By.ID, "tags").text)
+        waiting(driver, 10).until(lambda d: "best" in d.find_element(By.ID, "tags").text)
         shown = True
     except Exception:
         shown = False
@@ -189,7 +195,7 @@ try:
         box = "#curves .chart-box[data-metric='val_accuracy']"
         points = lambda d: int(d.execute_script(f"const b = document.querySelector(\"{box}\"); return b ? +b.dataset.points : 0"))
         start = points(driver)
-        WebDriverWait(driver, 60).until(lambda d: points(d) > start + 1)
+        waiting(driver, 60).until(lambda d: points(d) > start + 1)
         check(driver.execute_script("return window.__sameDocument === true"), f"epochs {start} → {points(driver)} appeared without a reload")
         shot(driver, "run-live")
     check(console_errors(driver) == [], "no JavaScript console errors on the live page")

@@ -284,6 +284,8 @@ extension Assets {
             return points.map((p) => [byEpoch ? p[1] : p[0], p[2]]);
           }
           function runPage() {
+            // Each curve's chart and the points it drew: a live update draws again only those whose points changed.
+            let drawn = new Map();
             refresh = async () => {
               const d = await getJSON('/api/runs/' + subject);
               const r = d.run, prov = d.provenance || {};
@@ -335,15 +337,21 @@ extension Assets {
               // The model's metrics first, then what the machine measured.
               const first = ['val_accuracy', 'val_loss', 'train_loss', 'train_accuracy', 'val_rmse', 'test_accuracy', 'test_loss'];
               const rank = (k) => (first.includes(k) ? first.indexOf(k) - first.length : d.curve_kinds[k] === 'model' ? 0 : 1);
+              const kept = drawn;
+              drawn = new Map();
               for (const key of Object.keys(d.curves).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))) {
                 const pts = d.curves[key];
                 const byEpoch = pts.some((p) => p[3] === 1) && pts.filter((p) => p[3] === 1).length > 1;
                 const used = curveSeries(pts.filter((p) => !byEpoch || p[3] === 1), byEpoch);
+                const sig = r.hash + (byEpoch ? ' epoch ' : ' step ') + JSON.stringify(used);
+                const old = kept.get(key);
+                if (old && old.sig === sig) { curves.append(old.box); drawn.set(key, old); continue; }
                 const box = h('div', { class: 'chart-box', dataset: { metric: key, points: used.length } }, h('h3', { text: key }));
                 const chart = h('div');
                 box.append(chart);
                 curves.append(box);
                 CairnCharts.lineChart(chart, { series: [{ id: r.hash, label: short(r.hash), points: used }], xLabel: byEpoch ? 'epoch' : 'step', yLabel: key, height: 200 });
+                drawn.set(key, { box, sig });
               }
               if (focused && (focused === 'note' || focused === 'tag-input')) document.getElementById(focused).focus();
               app.dataset.ready = 'true';
