@@ -139,7 +139,7 @@ final class API: Sendable {
     /// A run in full (`cairn show --json`), its curves, its per-class accuracies and its log's tail.
     func run(_ prefix: String) throws -> JSONValue {
         let hash = try resolve(prefix)
-        let detail = try RunDetail(tracker, run: hash, histories: { !MetricName.isPerClass($0) })
+        let detail = try RunDetail(tracker, run: hash, histories: Self.mayBeCurve)
         guard case .object(var o) = detail.json else { return .null }
         let curves = Self.curves(detail.history)
         o["curves"] = .object(curves.mapValues(Self.points))
@@ -162,8 +162,12 @@ final class API: Sendable {
     /// The metrics worth a curve: model and machine metrics recorded over time, not the
     /// per-class detail (a table) or single values.
     static func curves(_ history: [String: [MetricPoint]]) -> [String: [MetricPoint]] {
-        history.filter { !MetricName.isPerClass($0.key) && $0.value.count > 1 }
+        history.filter { mayBeCurve($0.key) && $0.value.count > 1 }
     }
+
+    /// Whether a metric's history can be a curve (per-class detail is a table): the only
+    /// histories the run and compare pages read.
+    static func mayBeCurve(_ key: String) -> Bool { !MetricName.isPerClass(key) }
 
     /// Points as `[step, epoch, value, 1 if end of epoch]`.
     static func points(_ points: [MetricPoint]) -> JSONValue {
@@ -201,7 +205,7 @@ final class API: Sendable {
         }
         let rows = try tracker.runs(RunQuery(hashes: hashes, configs: false))
         let keys = JSONValue.varyingKeys(rows.map(\.params))
-        let curveKeys = Set(rows.flatMap(\.summaries.keys)).filter { !MetricName.isPerClass($0) }
+        let curveKeys = Set(rows.flatMap(\.summaries.keys)).filter(Self.mayBeCurve)
         let history = try tracker.history(runs: hashes, keys: curveKeys.sorted())
         var curves: [String: [String: JSONValue]] = [:]
         for (hash, metrics) in history {
