@@ -87,6 +87,7 @@ public enum IDX {
         // Pixel scaling: one correctly rounded division per pixel, the same on every machine.
         let pixels = images.count - 16
         let features = [Float](unsafeUninitializedCapacity: pixels) { out, count in
+            adviseHugePages(UnsafeMutableRawBufferPointer(out))
             images.withUnsafeBufferPointer { src in
                 for i in 0..<pixels { out[i] = Float(src[16 + i]) / 255 }
             }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Examples as one flat row-major buffer of features and, per row, a class label
 /// (classification) or `outputs` target values (regression).
 public struct LabeledSet: Sendable {
@@ -117,4 +121,22 @@ public struct PreparedData: Sendable {
 
     /// The model's output width: the classes, or the regression targets per row.
     public var outputs: Int { task == .regression ? train.outputs : classes }
+}
+
+/// Asks the kernel to back a fresh, still untouched buffer with 2 MB pages as it is first
+/// written. Training reads its minibatches' rows from anywhere in the set, and with 4 KB pages
+/// a large set (Fashion-MNIST's training images are 188 MB as floats) costs a TLB miss and a
+/// page walk for nearly every row: backed by huge pages, copying a minibatch took 20–40% less
+/// time here. Before the first write it costs nothing (asking later, and collapsing pages
+/// already there, took 0.4 s for those 188 MB). A hint only: where the kernel does not take
+/// it, nothing changes, and no value ever does.
+func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+    #if os(Linux)
+        let huge = 1 << 21
+        guard let base = buffer.baseAddress, buffer.count >= 2 * huge else { return }
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, end - start, MADV_HUGEPAGE)
+    #endif
 }

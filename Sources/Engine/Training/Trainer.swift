@@ -1,3 +1,4 @@
+import CairnCPU
 import Datasets
 import Determinism
 import Vocabulary
@@ -47,6 +48,9 @@ public final class Trainer {
     /// Rows per evaluation forward pass. Results do not depend on it: every row is computed
     /// independently and per-row losses are summed in row order.
     static let evalChunk = 512
+    /// How many rows ahead the minibatch's gather asks for the rows it will copy (a hint to
+    /// the cache: the rows lie anywhere in the training set, where no prefetcher can guess).
+    static let prefetchRows = 4
 
     public init(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
@@ -104,6 +108,14 @@ public final class Trainer {
                                 team.split(b, granule: 1, work: b * dim) { rows in
                                     for r in rows {
                                         let row = order[pos + r]
+                                        if r + Trainer.prefetchRows < rows.upperBound {
+                                            let ahead = f.baseAddress! + order[pos + r + Trainer.prefetchRows] * dim
+                                            var q = 0
+                                            while q < dim {  // a cache line is 16 floats
+                                                cairn_prefetch(ahead + q)
+                                                q += 16
+                                            }
+                                        }
                                         (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
                                         if regression {
                                             for j in 0..<k { t[r * k + j] = set.targets[row * k + j] }
