@@ -52,12 +52,40 @@ public enum DMath {
         if x.isNaN { return x }
         if x > 709.782712893384 { return .infinity }
         if x < -745.1332191019412 { return 0 }
-        let k = (x * invLn2).rounded(.toNearestOrEven)
-        let r = (x - k * ln2Hi) - k * ln2Lo  // |r| ≤ ln2/2
-        // Taylor series to degree 13: the remainder is below 2^-60 for |r| ≤ ln2/2.
-        let p = horner(expTaylor, r) * r * r + r  // r + r²/2 + … with the leading terms added last
-        return scale(1.0 + p, Int(k))
+        let (k, y) = expReduced(SIMD4(repeating: x))
+        return scale(y[0], Int(k[0]))
     }
+
+    /// e^x for four lanes at once, each with exactly the bits of `exp`: the same operations in
+    /// the same order, lane by lane (a vector `+ - *` rounds each lane as the scalar one
+    /// does). Lanes outside ±708, where 2^k may not be a normal number, and NaN go through
+    /// `exp` one at a time.
+    public static func exp(_ x: SIMD4<Double>) -> SIMD4<Double> {
+        guard all(x .>= -708) && all(x .<= 708) else { return SIMD4(exp(x[0]), exp(x[1]), exp(x[2]), exp(x[3])) }
+        let (k, y) = expReduced(x)
+        // k + 1.5·2^52 holds k in its low bits (|k| < 2^51: the sum is exact); shifted up by
+        // 52 after adding the exponent's bias, those bits are 2^k's, as in `scale`.
+        let biased = unsafeBitCast(k + (0x1.8p52 + 1023), to: SIMD4<UInt64>.self)
+        return y * unsafeBitCast(biased &<< 52, to: SIMD4<Double>.self)
+    }
+
+    /// e^x = 2^k · y: x reduced by k·ln 2 to |r| ≤ ln2/2, then y = 1 + r + r²/2 + … by a
+    /// Taylor series to degree 13 (its remainder is below 2^-60 there), in Horner's order
+    /// with the leading terms added last. Four lanes at once, for the scalar `exp` too.
+    @inline(__always) static func expReduced(_ x: SIMD4<Double>) -> (k: SIMD4<Double>, y: SIMD4<Double>) {
+        let k = (x * invLn2).rounded(.toNearestOrEven)
+        let r = (x - k * ln2Hi) - k * ln2Lo
+        let c = expTaylorTuple
+        var h = SIMD4<Double>(repeating: c.0)
+        for term in [c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11] { h = h * r + SIMD4(repeating: term) }
+        return (k, 1.0 + (h * r * r + r))
+    }
+
+    /// `expTaylor`'s twelve coefficients as one value, which the series keeps in registers.
+    static let expTaylorTuple = (
+        expTaylor[0], expTaylor[1], expTaylor[2], expTaylor[3], expTaylor[4], expTaylor[5], expTaylor[6], expTaylor[7],
+        expTaylor[8], expTaylor[9], expTaylor[10], expTaylor[11]
+    )
 
     /// 2^k · x, exact while the result is normal; handles results that go subnormal.
     @usableFromInline static func scale(_ x: Double, _ k: Int) -> Double {
@@ -159,6 +187,8 @@ public enum DMath {
 
     // Float versions: evaluated in Double, rounded once.
     @inlinable public static func expf(_ x: Float) -> Float { Float(exp(Double(x))) }
+    /// `expf` on four lanes at once, with its bits on each.
+    @inlinable public static func expf(_ x: SIMD4<Float>) -> SIMD4<Float> { SIMD4<Float>(exp(SIMD4<Double>(x))) }
     @inlinable public static func logf(_ x: Float) -> Float { Float(log(Double(x))) }
     @inlinable public static func sinf(_ x: Float) -> Float { Float(sin(Double(x))) }
     @inlinable public static func cosf(_ x: Float) -> Float { Float(cos(Double(x))) }

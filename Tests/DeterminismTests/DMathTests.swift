@@ -55,6 +55,27 @@ import Testing
         check("cosf", DMathTests.sweep(-100, 100, 200_000), DMath.cosf, Foundation.cos)
     }
 
+    /// The vector exp has the scalar one's bits on every lane: four lanes of a dense sweep at
+    /// a time, with lanes beyond ±708 (where it falls back), infinities and NaN mixed in.
+    @Test func vectorExpHasTheScalarBitsOnEveryLane() {
+        let xs =
+            DMathTests.sweep(-760, 760, 100_001) + DMathTests.sweep(-1, 1, 20_001) + DMathTests.sweep(-90, 90, 20_001)
+            + [.nan, .infinity, -.infinity, -0.0, 0]
+        var doubles = 0
+        var floats = 0
+        for start in stride(from: 0, to: xs.count, by: 4) {
+            var v = SIMD4<Double>(repeating: 0.5)
+            for i in 0..<min(4, xs.count - start) { v[i] = xs[start + i] }
+            let e = DMath.exp(v)
+            for i in 0..<4 where e[i].bitPattern != DMath.exp(v[i]).bitPattern { doubles += 1 }
+            let f = SIMD4<Float>(v / 8)
+            let ef = DMath.expf(f)
+            for i in 0..<4 where ef[i].bitPattern != DMath.expf(f[i]).bitPattern { floats += 1 }
+        }
+        #expect(doubles == 0)
+        #expect(floats == 0)
+    }
+
     @Test func specialValues() {
         #expect(DMath.exp(0) == 1)
         #expect(DMath.exp(-Double.infinity) == 0)
