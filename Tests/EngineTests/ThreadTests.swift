@@ -57,6 +57,29 @@ import Testing
         }
     }
 
+    /// The engine benchmark times a step's GEMMs alone between steps, on the model's own
+    /// buffers (`MLP.runStepGemms`): they must leave nothing a later step reads, for every
+    /// optimizer, with dropout, two hidden layers, clipping, and at 1 and 2 threads.
+    @Test(arguments: configs.indices)
+    func theStepsGemmsRunBetweenStepsChangeNoByte(config: Int) throws {
+        let data = try tinyData(features: 200)
+        var (m, t) = Self.configs[config]
+        t.logEvery = 1
+        for threads in [1, 2] {
+            let plain = Trainer(model: m, train: t, data: data, runHash: "test", team: Team(threads: threads)).run()
+            let probed = Trainer(model: m, train: t, data: data, runHash: "test", team: Team(threads: threads))
+            var between = 0
+            let result = probed.run {
+                guard case .trainLoss = $0 else { return }
+                probed.model.runStepGemms(b: t.batchSize)
+                between += 1
+            }
+            #expect(between == probed.stepsPerEpoch * t.epochs)
+            #expect(result.finalCheckpoint == plain.finalCheckpoint, "\(threads) threads")
+            #expect(result.epochs == plain.epochs, "\(threads) threads")
+        }
+    }
+
     /// The team really runs parts on other threads (else the test above proves nothing).
     @Test func partsRunOnDistinctThreads() {
         let team = Team(threads: 4)

@@ -272,6 +272,28 @@ public final class MLP {
         }
     }
 
+    /// The matrix multiplies of one training step at batch `b` and nothing else (`stepGemms`:
+    /// no bias, activation, loss or update), on the model's own buffers and threads: what the
+    /// engine benchmark times a step's GEMM-bound cap by, with the memory a step really uses.
+    /// It writes only activations and gradients, which a step writes again before it reads
+    /// them; the parameters are only read, so a training around it ends with the same bits.
+    public func runStepGemms(b: Int) {
+        for (i, module) in modules.enumerated() {
+            guard case let .linear(w, _, c, oc) = module else { continue }
+            let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
+            let out = i + 1 < modules.count && fusedForward[i + 1] ? acts[i + 1] : acts[i]
+            team.splitGemm(m: b, n: oc, k: c, a: inp, aRow: c, aCol: 1, b: params + w, ldb: oc, c: out, ldc: oc, start: .zero)
+        }
+        for i in stride(from: modules.count - 1, through: 0, by: -1) {
+            guard case let .linear(w, _, c, oc) = modules[i] else { continue }
+            let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
+            team.splitGemm(m: c, n: oc, k: b, a: inp, aRow: 1, aCol: c, b: dacts[i], ldb: oc, c: grads + w, ldc: oc, start: .zero)
+            guard i > 0 else { continue }
+            let dinp = i >= 2 && fusedBackward[i - 1] ? dacts[i - 2] : dacts[i - 1]
+            team.splitGemm(m: b, n: c, k: oc, a: dacts[i], aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c, start: .zero)
+        }
+    }
+
     /// Per-row losses of the last `loss` call.
     public func rowLoss(_ r: Int) -> Float { losses[r] }
     /// Logits of the last forward pass.
