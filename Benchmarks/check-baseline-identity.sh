@@ -24,8 +24,9 @@ fi
 native=$("$tmp/cairn-native" train "$exp" --json --checkpoint-out "$tmp/native.safetensors" | tail -1)
 baseline=$("$tmp/cairn-baseline" train "$exp" --json --checkpoint-out "$tmp/baseline.safetensors" | tail -1)
 sha() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["checkpoint_sha256"])' "$1"; }
-echo "native   build: $(sha "$native")"
-echo "baseline build: $(sha "$baseline")"
+rate() { python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["samples_per_second"]))' "$1"; }
+echo "native   build: $(sha "$native"), $(rate "$native") samples/s"
+echo "baseline build: $(sha "$baseline"), $(rate "$baseline") samples/s (every fused multiply-add a call to libm's fmaf)"
 if cmp -s "$tmp/native.safetensors" "$tmp/baseline.safetensors"; then echo "ok: identical bytes"; else echo "FAIL: checkpoints differ"; exit 1; fi
 # And the model-side results (losses, accuracies, the decisions' figures, the compute counts),
 # without what measures the machine or names a file.

@@ -24,15 +24,16 @@ best = lambda runs, k: max(x[k] for x in runs)
 # The run with the best batch-256 single-thread rate supplies the profile and the cap.
 top = max(c, key=lambda x: x["samples_per_second_batch_256"])
 print(f"FMA peak {top['fma_peak_gflops']} GFLOP/s ({top['fma_peak_shape']}), GEMM tile {top['gemm_tile']}, numerics version {top['numerics_version']}")
-print(f"{'':26}{'Cairn':>9}{'cap':>9}{'of cap':>8}{'PyTorch':>9}{'ratio':>7}")
+# The share of the cap is each run's median over its paired windows (a stretch of training,
+# then as many steps' GEMMs alone, a moment apart); both runs' shares are shown.
+print(f"{'':22}{'Cairn':>9}{'PyTorch':>9}{'ratio':>7}   share of the GEMM-bound cap (paired windows: training / GEMMs alone, samples/s)")
 for b in (64, 256):
     for t, p in ((1, p1), (2, p2)):
         s = f"batch_{b}" if t == 1 else f"batch_{b}_threads_{t}"
         rate = best(c, f"samples_per_second_{s}")
-        run = max(c, key=lambda x: x[f"samples_per_second_{s}"])
-        cap = run[f"gemm_cap_samples_per_second_{s}"]
         torch = best(p, f"samples_per_second_batch_{b}")
-        print(f"batch {b:<4} {t} thread{'s' if t > 1 else ' '}      {rate:>9.0f}{cap:>9.0f}{100 * rate / cap:>7.0f}%{torch:>9.0f}{rate / torch:>6.2f}x")
+        shares = "  ".join(f"{100 * x[f'share_of_gemm_cap_{s}']:.0f}% ({x[f'paired_samples_per_second_{s}']:.0f} / {x[f'gemm_cap_samples_per_second_{s}']:.0f})" for x in c)
+        print(f"batch {b:<4} {t} thread{'s' if t > 1 else ' '}  {rate:>9.0f}{torch:>9.0f}{rate / torch:>6.2f}x   {shares}")
 for b in (64, 256):
     one, two = best(c, f"samples_per_second_batch_{b}"), best(c, f"samples_per_second_batch_{b}_threads_2")
     t1, t2 = best(p1, f"samples_per_second_batch_{b}"), best(p2, f"samples_per_second_batch_{b}")
