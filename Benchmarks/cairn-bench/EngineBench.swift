@@ -47,12 +47,6 @@ struct EngineBench: ParsableCommand {
             for t in threads {
                 let suffix = t == 1 ? "batch_\(b)" : "batch_\(b)_threads_\(t)"
                 let model = ModelConfig(hidden: [256], activation: .relu, initialization: .he)
-                // Every `window` steps the training stops, and the same number of steps' GEMMs run
-                // alone, on buffers of their own, with the same threads: a pair of timings a few
-                // dozen milliseconds apart. This machine's speed drifts by a fifth over a second
-                // (a shared host), so a cap measured at one moment and a training rate at another
-                // compare the host's moods, not the step with its GEMMs: each window's pair
-                // compares them under the same conditions, and the median pair is the share.
                 // The rate users see first, from a training left alone: its fastest epoch.
                 let train = TrainConfig(optimizer: .adam, lr: 0.001, batchSize: b, epochs: epochs, seed: 0, logEvery: 1_000_000)
                 let trainer = Trainer(model: model, train: train, data: data, team: Team(threads: t))
@@ -62,7 +56,10 @@ struct EngineBench: ParsableCommand {
                 checkpoints[b, default: []].insert(sha256Hex([result.finalCheckpoint]))
                 // Then the same training again, in windows of about 6,400 samples (a tenth of a
                 // second), each followed by as many steps' GEMMs alone, on the model's own buffers
-                // and threads (`MLP.runStepGemms`): a pair of timings a moment apart.
+                // and threads (`MLP.runStepGemms`): a pair of timings a moment apart. This machine's
+                // speed drifts by a fifth within a second (a shared host), so a cap and a rate
+                // measured at different moments compare the host's moods; the median pair, the
+                // step with its GEMMs.
                 let window = max(4, 6_400 / b)
                 var paired = train
                 paired.logEvery = window

@@ -154,12 +154,10 @@ public final class MLP {
             let n = b * widths[i]
             switch module {
             case let .linear(w, bias, c, oc):
-                // A fused ReLU's output goes straight to the ReLU's buffer; this one stays unused.
-                let fused = i + 1 < modules.count && fusedForward[i + 1]
                 profile.measure(.forwardGemm) {
                     linearForward(
-                        path, out: fused ? acts[i + 1] : out, inp: inp, weight: params + w, bias: params + bias, b: b, c: c,
-                        oc: oc, relu: fused, team: team)
+                        path, out: linearOutput(i), inp: inp, weight: params + w, bias: params + bias, b: b, c: c, oc: oc,
+                        relu: reluFusedAfter(i), team: team)
                 }
             case .activation(let activation):
                 if fusedForward[i] { break }
@@ -228,16 +226,14 @@ public final class MLP {
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
             let dout = dacts[i]
             let n = b * widths[i]
-            let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
+            let inp = moduleInput(i)
             let dinp = i == 0 ? nil : dacts[i - 1]
             switch modules[i] {
             case let .linear(w, bias, c, oc):
-                // Through a fused ReLU below: its input's gradient, gated by its output.
-                let fused = i >= 1 && fusedBackward[i - 1]
                 linearBackward(
-                    path, dinp: fused ? dacts[i - 2] : dinp, dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
-                    weight: params + w, scratch: scratch, b: b, c: c, oc: oc, reluGate: fused ? acts[i - 1] : nil, team: team,
-                    profile: profile)
+                    path, dinp: linearInputGradient(i), dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
+                    weight: params + w, scratch: scratch, b: b, c: c, oc: oc, reluGate: reluFusedBefore(i) ? acts[i - 1] : nil,
+                    team: team, profile: profile)
             case .activation(let activation):
                 if fusedBackward[i] { break }
                 profile.measure(.elementwise) {
@@ -280,18 +276,33 @@ public final class MLP {
     public func runStepGemms(b: Int) {
         for (i, module) in modules.enumerated() {
             guard case let .linear(w, _, c, oc) = module else { continue }
-            let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
-            let out = i + 1 < modules.count && fusedForward[i + 1] ? acts[i + 1] : acts[i]
-            team.splitGemm(m: b, n: oc, k: c, a: inp, aRow: c, aCol: 1, b: params + w, ldb: oc, c: out, ldc: oc, start: .zero)
+            team.splitGemm(
+                m: b, n: oc, k: c, a: moduleInput(i), aRow: c, aCol: 1, b: params + w, ldb: oc, c: linearOutput(i), ldc: oc,
+                start: .zero)
         }
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
             guard case let .linear(w, _, c, oc) = modules[i] else { continue }
-            let inp = i == 0 ? UnsafeMutablePointer(input) : acts[i - 1]
-            team.splitGemm(m: c, n: oc, k: b, a: inp, aRow: 1, aCol: c, b: dacts[i], ldb: oc, c: grads + w, ldc: oc, start: .zero)
-            guard i > 0 else { continue }
-            let dinp = i >= 2 && fusedBackward[i - 1] ? dacts[i - 2] : dacts[i - 1]
+            team.splitGemm(
+                m: c, n: oc, k: b, a: moduleInput(i), aRow: 1, aCol: c, b: dacts[i], ldb: oc, c: grads + w, ldc: oc, start: .zero)
+            guard let dinp = linearInputGradient(i) else { continue }
             team.splitGemm(m: b, n: c, k: oc, a: dacts[i], aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c, start: .zero)
         }
+    }
+
+    // Where each module reads and writes, for the step and for `runStepGemms` alike.
+
+    /// Module `i`'s input: the batch for the first, else the previous module's output.
+    func moduleInput(_ i: Int) -> UnsafeMutablePointer<Float> { i == 0 ? UnsafeMutablePointer(input) : acts[i - 1] }
+    /// Whether the ReLU after Linear `i` runs in its GEMM's epilogue.
+    func reluFusedAfter(_ i: Int) -> Bool { i + 1 < modules.count && fusedForward[i + 1] }
+    /// Whether the ReLU before Linear `i` has its gradient taken in that Linear's input-gradient GEMM.
+    func reluFusedBefore(_ i: Int) -> Bool { i >= 1 && fusedBackward[i - 1] }
+    /// Where Linear `i` writes: with a fused ReLU after it, straight to the ReLU's buffer (its own stays unused).
+    func linearOutput(_ i: Int) -> UnsafeMutablePointer<Float> { reluFusedAfter(i) ? acts[i + 1] : acts[i] }
+    /// Where Linear `i` writes its input's gradient: through a fused ReLU before it, that ReLU's
+    /// input's gradient, gated by its output; none for the first module.
+    func linearInputGradient(_ i: Int) -> UnsafeMutablePointer<Float>? {
+        i == 0 ? nil : reluFusedBefore(i) ? dacts[i - 2] : dacts[i - 1]
     }
 
     /// Per-row losses of the last `loss` call.
