@@ -59,8 +59,7 @@ struct DecisionsBench: ParsableCommand {
             set.labels.withUnsafeBufferPointer { l in
                 while start < set.count {
                     let b = min(512, set.count - start)
-                    model.input.update(from: f.baseAddress! + start * set.dimension, count: b * set.dimension)
-                    model.forward(b: b, dropoutKey: nil)
+                    model.forward(b: b, rows: MatrixRows(f.baseAddress! + start * set.dimension, ld: set.dimension), dropoutKey: nil)
                     _ = model.loss(labels: l.baseAddress! + start, b: b, backward: false)
                     let logits = model.logits
                     for r in 0..<b {

@@ -176,8 +176,8 @@ struct EngineBench: ParsableCommand {
                                         bb = UnsafePointer(sp.baseAddress!)
                                     }
                                     team.splitGemm(
-                                        m: m, n: n, k: k, a: ap.baseAddress!, aRow: transposedA ? 1 : k,
-                                        aCol: transposedA ? m : 1, b: bb, ldb: n, c: cp.baseAddress!, ldc: n, start: .zero)
+                                        m: m, n: n, k: k, a: MatrixRows(ap.baseAddress!, ld: transposedA ? m : k),
+                                        transposeA: transposedA, b: bb, ldb: n, c: cp.baseAddress!, ldc: n, start: .zero)
                                 }
                             }
                         }

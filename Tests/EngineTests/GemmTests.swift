@@ -24,12 +24,14 @@ import Testing
                 b.withUnsafeBufferPointer { bp in
                     simd.withUnsafeMutableBufferPointer { cp in
                         gemm(
-                            .simd, m: m, n: n, k: k, a: ap.baseAddress!, aRow: aRow, aCol: aCol, b: bp.baseAddress!, ldb: n,
+                            .simd, m: m, n: n, k: k, a: MatrixRows(ap.baseAddress!, ld: transposed ? m : k), transposeA: transposed,
+                            b: bp.baseAddress!, ldb: n,
                             c: cp.baseAddress!, ldc: n)
                     }
                     scalar.withUnsafeMutableBufferPointer { cp in
                         gemm(
-                            .scalar, m: m, n: n, k: k, a: ap.baseAddress!, aRow: aRow, aCol: aCol, b: bp.baseAddress!, ldb: n,
+                            .scalar, m: m, n: n, k: k, a: MatrixRows(ap.baseAddress!, ld: transposed ? m : k), transposeA: transposed,
+                            b: bp.baseAddress!, ldb: n,
                             c: cp.baseAddress!, ldc: n)
                     }
                 }
@@ -69,7 +71,7 @@ import Testing
                     b.withUnsafeBufferPointer { bp in
                         expected.withUnsafeMutableBufferPointer { cp in
                             gemm(
-                                .scalar, m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, b: bp.baseAddress!, ldb: n,
+                                .scalar, m: m, n: n, k: k, a: MatrixRows(ap.baseAddress!, ld: k), b: bp.baseAddress!, ldb: n,
                                 c: cp.baseAddress!, ldc: n)
                         }
                     }
@@ -91,7 +93,7 @@ import Testing
                                         let finish: GemmFinish =
                                             finishCase == 0 ? .none : finishCase == 1 ? .relu : .reluGate(gp.baseAddress!, ld: n)
                                         gemm(
-                                            path, m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, b: bp.baseAddress!, ldb: n,
+                                            path, m: m, n: n, k: k, a: MatrixRows(ap.baseAddress!, ld: k), b: bp.baseAddress!, ldb: n,
                                             c: cp.baseAddress!, ldc: n, start: start, finish: finish)
                                     }
                                 }
@@ -102,6 +104,60 @@ import Testing
                         c.map(\.bitPattern) == expected.map(\.bitPattern),
                         "\(m)×\(n)×\(k) \(path) start \(startCase) finish \(finishCase)")
                 }
+            }
+        }
+    }
+    /// Rows read where they lie, through an index (as the step reads its shuffled minibatch),
+    /// give the bits of the same rows copied out first — for the forward shape and for its
+    /// transpose (the weight gradient), on both paths and split between threads.
+    @Test(arguments: shapes.indices)
+    func rowsReadThroughAnIndexEqualTheirCopy(shape: Int) {
+        let (m, n, k) = GemmTests.shapes[shape]
+        let b = uniforms(k * n, seed: 10)
+        for transposed in [false, true] {
+            // a's stored rows: m of k floats, or k of m when a is their transpose.
+            let (count, width) = transposed ? (k, m) : (m, k)
+            let ld = width + 3
+            let sourceRows = 2 * count + 5
+            let source = uniforms(sourceRows * ld, seed: 9)
+            let index = (0..<count).map { ($0 * 37 + 11) % sourceRows }  // out of order, with repeats
+            let copied = index.flatMap { source[($0 * ld)..<($0 * ld + width)] }
+            func product(_ path: KernelPath, indexed: Bool, team: Team? = nil) -> [UInt32] {
+                var c = [Float](repeating: 0, count: m * n)
+                source.withUnsafeBufferPointer { sp in
+                    copied.withUnsafeBufferPointer { cp in
+                        index.withUnsafeBufferPointer { ip in
+                            b.withUnsafeBufferPointer { bp in
+                                c.withUnsafeMutableBufferPointer { out in
+                                    let a =
+                                        indexed
+                                        ? MatrixRows(sp.baseAddress!, ld: ld, index: ip.baseAddress!)
+                                        : MatrixRows(cp.baseAddress!, ld: width)
+                                    if let team {
+                                        team.splitGemm(
+                                            m: m, n: n, k: k, a: a, transposeA: transposed, b: bp.baseAddress!, ldb: n,
+                                            c: out.baseAddress!, ldc: n, start: .zero)
+                                    } else {
+                                        gemm(
+                                            path, m: m, n: n, k: k, a: a, transposeA: transposed, b: bp.baseAddress!, ldb: n,
+                                            c: out.baseAddress!, ldc: n, start: .zero)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                return c.map(\.bitPattern)
+            }
+            let copy = product(.scalar, indexed: false)
+            #expect(copy.contains { $0 != 0 })
+            for (path, team) in [(KernelPath.scalar, nil), (.simd, nil), (.simd, Team(threads: 2))] {
+                let read = product(path, indexed: true, team: team)
+                let differing = zip(read, copy).filter { $0 != $1 }.count
+                #expect(
+                    differing == 0,
+                    "\(m)×\(n)×\(k) transposed: \(transposed), \(path), threads: \(team?.threads ?? 1): \(differing) of \(copy.count) differ"
+                )
             }
         }
     }

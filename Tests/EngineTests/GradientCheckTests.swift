@@ -94,14 +94,20 @@ import Testing
         let r = uniforms(b * oc, seed: 4)
         func objective(_ x: [Float]) -> Double {
             var out = [Float](repeating: 0, count: b * oc)
-            linearForward(.simd, out: &out, inp: x, weight: w, bias: bias, b: b, c: c, oc: oc)
+            x.withUnsafeBufferPointer { xp in
+                linearForward(.simd, out: &out, inp: MatrixRows(xp.baseAddress!, ld: c), weight: w, bias: bias, b: b, c: c, oc: oc)
+            }
             return zip(out, r).map { Double($0) * Double($1) }.reduce(0, +)
         }
         var dx = [Float](repeating: 0, count: b * c)
         var dw = [Float](repeating: 0, count: c * oc)
         var db = [Float](repeating: 0, count: oc)
         var scratch = [Float](repeating: 0, count: c * oc)
-        linearBackward(.simd, dinp: &dx, dweight: &dw, dbias: &db, dout: r, inp: x, weight: w, scratch: &scratch, b: b, c: c, oc: oc)
+        x.withUnsafeBufferPointer { xp in
+            linearBackward(
+                .simd, dinp: &dx, dweight: &dw, dbias: &db, dout: r, inp: MatrixRows(xp.baseAddress!, ld: c), weight: w,
+                scratch: &scratch, b: b, c: c, oc: oc)
+        }
         var numeric: [Double] = []
         for i in 0..<x.count {
             let saved = x[i]

@@ -111,7 +111,7 @@ import Testing
                     bias.withUnsafeBufferPointer { biasp in
                         c.withUnsafeMutableBufferPointer { cp in
                             team.splitGemm(
-                                m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
+                                m: m, n: n, k: k, a: MatrixRows(ap.baseAddress!, ld: k), b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
                                 ldc: n, start: .row(biasp.baseAddress!), finish: .relu)
                         }
                     }

@@ -5,18 +5,20 @@ import CairnCPU
 ///
 ///     c (M,N) = finish(start + a (M,K) · b (K,N))
 ///
-/// Element (i,k) of `a` is `a[i*aRow + k*aCol]`, so a transposed operand is just swapped
-/// strides (`aRow: 1, aCol: M`); `b` and `c` are row-major with row lengths `ldb`, `ldc`.
+/// `a` is read through `MatrixRows` — rows of a row-major matrix, in order or as an index
+/// names them — and, with `transposeA`, is that matrix's transpose; `b` and `c` are
+/// row-major with row lengths `ldb`, `ldc`.
 ///
 /// Determinism: every c[i,j] starts from its `start` value and is updated as
 /// `acc = fma(a[i,k], b[k,j], acc)` for k = 0, 1, …, K-1 in that order — one sequential
 /// fused chain per output, whatever the blocking — then `finish` is applied to it alone.
 /// The SIMD path vectorises across output columns j (independent outputs), never across k,
 /// so it gives the same bits as the scalar path, at any SIMD width, any tile shape, any
-/// split of the outputs between threads, on any CPU.
+/// split of the outputs between threads, on any CPU. Where `a`'s values are read from
+/// (an index or a copy) changes no value, so no result either.
 public func gemm(
     _ path: KernelPath, m: Int, n: Int, k: Int,
-    a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+    a: MatrixRows, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     start: GemmStart = .accumulate, finish: GemmFinish = .none,
@@ -24,16 +26,117 @@ public func gemm(
 ) {
     let rows = rows ?? 0..<m
     let columns = columns ?? 0..<n
-    let g = GemmOperands(k: k, a: a, aRow: aRow, aCol: aCol, b: b, ldb: ldb, c: c, ldc: ldc, start: start, finish: finish)
-    switch path {
-    case .scalar: gemmScalar(g, rows: rows, columns: columns)
-    case .simd:
-        if GemmTiles.wide {
-            gemmTiled(g, Tile8<SIMD16<Float>>.self, rows: rows, columns: columns)
-        } else {
-            gemmTiled(g, Tile6<SIMD8<Float>>.self, rows: rows, columns: columns)
+    func run<A: LeftCursor>(_: A.Type) {
+        let g = GemmOperands<A>(k: k, a: a, b: b, ldb: ldb, c: c, ldc: ldc, start: start, finish: finish)
+        switch path {
+        case .scalar: gemmScalar(g, rows: rows, columns: columns)
+        case .simd:
+            if GemmTiles.wide {
+                gemmTiled(g, Tile8<SIMD16<Float>>.self, rows: rows, columns: columns)
+            } else {
+                gemmTiled(g, Tile6<SIMD8<Float>>.self, rows: rows, columns: columns)
+            }
         }
     }
+    switch (a.index, transposeA) {
+    case (nil, false): run(Direct.self)
+    case (nil, true): run(DirectTransposed.self)
+    case (_?, false): run(Indexed.self)
+    case (_?, true): run(IndexedTransposed.self)
+    }
+}
+
+/// Rows of a row-major matrix whose rows are `ld` floats apart: rows 0, 1, 2, … of it, or
+/// — with `index` — rows index[0], index[1], …: a shuffled minibatch read where it lies,
+/// instead of copied out first.
+public struct MatrixRows {
+    public let base: UnsafePointer<Float>
+    public let ld: Int
+    public let index: UnsafePointer<Int>?
+
+    public init(_ base: UnsafePointer<Float>, ld: Int, index: UnsafePointer<Int>? = nil) {
+        self.base = base
+        self.ld = ld
+        self.index = index
+    }
+}
+
+/// Where a GEMM finds `a`'s elements, one type per way, so that each is its own specialised
+/// kernel: a cursor starts at rows `row`, `row` + 1, … of `a` and column `k`, and walks k as
+/// a moving pointer, so that the rows' addresses stay in registers and a step costs an add,
+/// as a plain strided read does. The scalar path walks the same cursors, one row at a time,
+/// so the rule for where element (i, k) lies is written once per way. Offsets are computed
+/// with wrapping arithmetic (`&*`, `&+`): they are those of elements inside the operand, far
+/// from overflowing, and an overflow check in the inner loop cost a quarter of its speed.
+protocol LeftCursor {
+    init(_ a: MatrixRows, row: Int, k: Int)
+    /// Element r of the cursor's column: row `row` + r of `a`.
+    func at(_ r: Int) -> Float
+    /// To the next column.
+    mutating func advance()
+    /// Asks the cache for what a tile a little further down will read at this column, where
+    /// the hardware cannot guess it.
+    func prefetch()
+}
+
+extension LeftCursor {
+    @inline(__always) func prefetch() {}
+}
+
+/// Rows 0, 1, 2, … as they are.
+struct Direct: LeftCursor {
+    var p: UnsafePointer<Float>
+    let ld: Int
+    @inline(__always) init(_ a: MatrixRows, row: Int, k: Int) {
+        p = a.base + (row &* a.ld &+ k)
+        ld = a.ld
+    }
+    @inline(__always) func at(_ r: Int) -> Float { p[r &* ld] }
+    @inline(__always) mutating func advance() { p += 1 }
+}
+
+/// The transpose of rows 0, 1, 2, …: element (i, k) is row k's element i.
+struct DirectTransposed: LeftCursor {
+    var p: UnsafePointer<Float>
+    let ld: Int
+    @inline(__always) init(_ a: MatrixRows, row: Int, k: Int) {
+        p = a.base + (k &* a.ld &+ row)
+        ld = a.ld
+    }
+    @inline(__always) func at(_ r: Int) -> Float { p[r] }
+    @inline(__always) mutating func advance() { p += ld }
+}
+
+/// The rows the index names.
+struct Indexed: LeftCursor {
+    var p: UnsafePointer<Float>
+    let ld: Int
+    let index: UnsafePointer<Int>
+    @inline(__always) init(_ a: MatrixRows, row: Int, k: Int) {
+        p = a.base + k
+        ld = a.ld
+        index = a.index! + row
+    }
+    @inline(__always) func at(_ r: Int) -> Float { p[index[r] &* ld] }
+    @inline(__always) mutating func advance() { p += 1 }
+}
+
+/// The transpose of the rows the index names: element (i, k) is row index[k]'s element i.
+struct IndexedTransposed: LeftCursor {
+    let p: UnsafePointer<Float>
+    let ld: Int
+    var index: UnsafePointer<Int>
+    @inline(__always) init(_ a: MatrixRows, row: Int, k: Int) {
+        p = a.base + row
+        ld = a.ld
+        index = a.index! + k
+    }
+    @inline(__always) func at(_ r: Int) -> Float { p[index[0] &* ld &+ r] }
+    @inline(__always) mutating func advance() { index += 1 }
+    /// Each column is a row of the source, somewhere in it, so no hardware prefetcher sees a
+    /// pattern: its next cache line (16 floats on) is what the tiles two below this one read,
+    /// a few hundred steps from now. (A prefetch never faults, past the end included.)
+    @inline(__always) func prefetch() { cairn_prefetch(p + (index[0] &* ld &+ 16)) }
 }
 
 /// Where each output's chain starts.
@@ -65,33 +168,16 @@ public enum GemmFinish {
     }
 }
 
-struct GemmOperands {
+/// The operands, with `A` the way `a` is read.
+struct GemmOperands<A: LeftCursor> {
     let k: Int
-    let a: UnsafePointer<Float>
-    let aRow: Int
-    let aCol: Int
+    let a: MatrixRows
     let b: UnsafePointer<Float>
     let ldb: Int
     let c: UnsafeMutablePointer<Float>
     let ldc: Int
     let start: GemmStart
     let finish: GemmFinish
-
-    init(
-        k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, start: GemmStart, finish: GemmFinish
-    ) {
-        self.k = k
-        self.a = a
-        self.aRow = aRow
-        self.aCol = aCol
-        self.b = b
-        self.ldb = ldb
-        self.c = c
-        self.ldc = ldc
-        self.start = start
-        self.finish = finish
-    }
 
     @inline(__always) func startValue(_ i: Int, _ j: Int) -> Float {
         switch start {
@@ -103,12 +189,14 @@ struct GemmOperands {
 }
 
 /// The reference: the definition above, written out.
-func gemmScalar(_ g: GemmOperands, rows: Range<Int>, columns: Range<Int>) {
+func gemmScalar<A: LeftCursor>(_ g: GemmOperands<A>, rows: Range<Int>, columns: Range<Int>) {
     for i in rows {
         for j in columns {
             var acc = g.startValue(i, j)
+            var a = A(g.a, row: i, k: 0)
             for p in 0..<g.k {
-                acc = acc.addingProduct(g.a[i * g.aRow + p * g.aCol], g.b[p * g.ldb + j])
+                acc = acc.addingProduct(a.at(0), g.b[p * g.ldb + j])
+                a.advance()
             }
             g.c[i * g.ldc + j] = g.finish.apply(acc, i, j)
         }
@@ -132,7 +220,8 @@ protocol Tile {
     associatedtype V: SIMD where V.Scalar == Float
     static var rows: Int { get }
     init(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ start: TileStart)
-    mutating func step(_ a: UnsafePointer<Float>, _ aRow: Int, _ b0: V, _ b1: V)
+    /// The cursor's rows `row`, `row` + 1, … times two vectors of b's row at its column.
+    mutating func step<A: LeftCursor>(_ a: A, _ row: Int, _ b0: V, _ b1: V)
     func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ finish: GemmFinish, row: Int, column: Int)
 }
 
@@ -184,8 +273,8 @@ struct Tile1<V: SIMD>: Tile where V.Scalar == Float {
     init(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ s: TileStart) { (c0, c1) = begin(c, s) }
 
     @inline(__always)
-    mutating func step(_ a: UnsafePointer<Float>, _ aRow: Int, _ b0: V, _ b1: V) {
-        let s = V(repeating: a[0])
+    mutating func step<A: LeftCursor>(_ a: A, _ row: Int, _ b0: V, _ b1: V) {
+        let s = V(repeating: a.at(row))
         c0 = c0.addingProduct(s, b0)
         c1 = c1.addingProduct(s, b1)
     }
@@ -211,9 +300,9 @@ struct Stack<Top: Tile, Bottom: Tile>: Tile where Top.V == Bottom.V {
     }
 
     @inline(__always)
-    mutating func step(_ a: UnsafePointer<Float>, _ aRow: Int, _ b0: V, _ b1: V) {
-        top.step(a, aRow, b0, b1)
-        bottom.step(a + Top.rows * aRow, aRow, b0, b1)
+    mutating func step<A: LeftCursor>(_ a: A, _ row: Int, _ b0: V, _ b1: V) {
+        top.step(a, row, b0, b1)
+        bottom.step(a, row + Top.rows, b0, b1)
     }
 
     @inline(__always)
@@ -230,18 +319,19 @@ typealias Tile4<V: SIMD> = Stack<Tile2<V>, Tile2<V>> where V.Scalar == Float
 typealias Tile6<V: SIMD> = Stack<Tile4<V>, Tile2<V>> where V.Scalar == Float
 typealias Tile8<V: SIMD> = Stack<Tile4<V>, Tile4<V>> where V.Scalar == Float
 
-/// One tile over the whole of k.
+/// One tile: rows `row`… of `a`, over its columns k0 ..< k0 + k.
 @inline(__always)
-func runTile<T: Tile>(
-    _: T.Type, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, ldb: Int,
+func runTile<T: Tile, A: LeftCursor>(
+    _: T.Type, _: A.Type, k: Int, a: MatrixRows, k0: Int, b: UnsafePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, start: TileStart, finish: GemmFinish, row: Int, column: Int
 ) {
     var t = T(c, ldc, start)
-    var ap = a
+    var ap = A(a, row: row, k: k0)
     var bp = b
     for _ in 0..<k {
-        t.step(ap, aRow, loadVector(bp), loadVector(bp + T.V.scalarCount))
-        ap += aCol
+        t.step(ap, 0, loadVector(bp), loadVector(bp + T.V.scalarCount))
+        ap.prefetch()
+        ap.advance()
         bp += ldb
     }
     t.store(c, ldc, finish, row: row, column: column)
@@ -250,30 +340,30 @@ func runTile<T: Tile>(
 /// Tiles of `T` over `rows` × `columns` of `c`; rows below the last tile go through 1-row
 /// tiles, and a column tail narrower than a tile through a zero-padded copy (extra lanes
 /// compute on zeros and are discarded).
-func gemmTiled<T: Tile>(_ g: GemmOperands, _: T.Type, rows: Range<Int>, columns: Range<Int>) {
+func gemmTiled<T: Tile, A: LeftCursor>(_ g: GemmOperands<A>, _: T.Type, rows: Range<Int>, columns: Range<Int>) {
     let width = 2 * T.V.scalarCount
     let lastRow = rows.upperBound - (rows.count % T.rows)
     var j = columns.lowerBound
     func tiles(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+        _ k0: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
         _ column: Int, _ k: Int, _ start: TileStart, _ finish: GemmFinish
     ) {
         var i = rows.lowerBound
         while i < lastRow {
             runTile(
-                T.self, k: k, a: a + i * g.aRow, aRow: g.aRow, aCol: g.aCol, b: b, ldb: ldb, c: c + i * ldc, ldc: ldc,
+                T.self, A.self, k: k, a: g.a, k0: k0, b: b, ldb: ldb, c: c + i * ldc, ldc: ldc,
                 start: start, finish: finish, row: i, column: column)
             i += T.rows
         }
         while T.rows > 4 && i + 4 <= rows.upperBound {
             runTile(
-                Tile4<T.V>.self, k: k, a: a + i * g.aRow, aRow: g.aRow, aCol: g.aCol, b: b, ldb: ldb, c: c + i * ldc,
+                Tile4<T.V>.self, A.self, k: k, a: g.a, k0: k0, b: b, ldb: ldb, c: c + i * ldc,
                 ldc: ldc, start: start, finish: finish, row: i, column: column)
             i += 4
         }
         while i < rows.upperBound {
             runTile(
-                Tile1<T.V>.self, k: k, a: a + i * g.aRow, aRow: g.aRow, aCol: g.aCol, b: b, ldb: ldb, c: c + i * ldc,
+                Tile1<T.V>.self, A.self, k: k, a: g.a, k0: k0, b: b, ldb: ldb, c: c + i * ldc,
                 ldc: ldc, start: start, finish: finish, row: i, column: column)
             i += 1
         }
@@ -306,7 +396,7 @@ func gemmTiled<T: Tile>(_ g: GemmOperands, _: T.Type, rows: Range<Int>, columns:
                     ldb = width
                 }
                 tiles(
-                    g.a + p * g.aCol, b, ldb, g.c + j, g.ldc, j, depth, p == 0 ? start : .accumulate,
+                    p, b, ldb, g.c + j, g.ldc, j, depth, p == 0 ? start : .accumulate,
                     p + kc >= g.k ? g.finish : .none)
                 p += kc
             } while p < g.k
@@ -324,7 +414,7 @@ func gemmTiled<T: Tile>(_ g: GemmOperands, _: T.Type, rows: Range<Int>, columns:
         buf.initialize(repeating: 0)
         for p in 0..<g.k { for t in 0..<tail { bp[p * width + t] = g.b[p * g.ldb + j + t] } }
         for r in rows { for t in 0..<tail { cp[r * width + t] = g.startValue(r, j + t) } }
-        tiles(g.a, bp, width, cp, width, 0, g.k, .accumulate, .none)
+        tiles(0, bp, width, cp, width, 0, g.k, .accumulate, .none)
         for r in rows { for t in 0..<tail { g.c[r * g.ldc + j + t] = g.finish.apply(cp[r * width + t], r, j + t) } }
     }
 }

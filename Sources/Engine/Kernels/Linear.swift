@@ -9,20 +9,21 @@
 
 /// out (B,OC) = finish(inp (B,C) · weight (C,OC) + bias (OC))
 /// Each output starts from its bias, then accumulates the C products in order; `relu`
-/// applies max(·, 0) to it (the model's next module, fused).
+/// applies max(·, 0) to it (the model's next module, fused). `inp`'s rows may be read in
+/// place from a bigger matrix (see `MatrixRows`).
 public func linearForward(
-    _ path: KernelPath, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    _ path: KernelPath, out: UnsafeMutablePointer<Float>, inp: MatrixRows,
     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, b: Int, c: Int, oc: Int, relu: Bool = false,
     team: Team = .single
 ) {
     switch path {
     case .scalar:
         for r in 0..<b { (out + r * oc).update(from: bias, count: oc) }
-        gemm(path, m: b, n: oc, k: c, a: inp, aRow: c, aCol: 1, b: weight, ldb: oc, c: out, ldc: oc)
+        gemm(path, m: b, n: oc, k: c, a: inp, b: weight, ldb: oc, c: out, ldc: oc)
         if relu { reluForward(out: out, inp: out, n: b * oc) }
     case .simd:
         team.splitGemm(
-            m: b, n: oc, k: c, a: inp, aRow: c, aCol: 1, b: weight, ldb: oc, c: out, ldc: oc, start: .row(bias),
+            m: b, n: oc, k: c, a: inp, b: weight, ldb: oc, c: out, ldc: oc, start: .row(bias),
             finish: relu ? .relu : .none)
     }
 }
@@ -36,16 +37,16 @@ public func linearForward(
 /// GEMM shape too, without changing the order of any sum.
 public func linearBackward(
     _ path: KernelPath, dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
-    dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+    dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: MatrixRows,
     weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, b: Int, c: Int, oc: Int,
     reluGate: UnsafePointer<Float>? = nil, team: Team = .single, profile: PhaseProfile? = nil
 ) {
     profile.measure(.backwardGemm) {
         if path == .scalar {
             dweight.update(repeating: 0, count: c * oc)
-            gemm(path, m: c, n: oc, k: b, a: inp, aRow: 1, aCol: c, b: dout, ldb: oc, c: dweight, ldc: oc)
+            gemm(path, m: c, n: oc, k: b, a: inp, transposeA: true, b: dout, ldb: oc, c: dweight, ldc: oc)
         } else {
-            team.splitGemm(m: c, n: oc, k: b, a: inp, aRow: 1, aCol: c, b: dout, ldb: oc, c: dweight, ldc: oc, start: .zero)
+            team.splitGemm(m: c, n: oc, k: b, a: inp, transposeA: true, b: dout, ldb: oc, c: dweight, ldc: oc, start: .zero)
         }
     }
     profile.measure(.elementwise) {
@@ -60,12 +61,12 @@ public func linearBackward(
     profile.measure(.backwardGemm) {
         if path == .scalar {
             dinp.update(repeating: 0, count: b * c)
-            gemm(path, m: b, n: c, k: oc, a: dout, aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c)
+            gemm(path, m: b, n: c, k: oc, a: MatrixRows(dout, ld: oc), b: scratch, ldb: c, c: dinp, ldc: c)
             // The ReLU's backward pass into a zeroed gradient, element by element in place.
             if let reluGate { for i in 0..<(b * c) { dinp[i] = 0 + (reluGate[i] > 0 ? dinp[i] : 0) } }
         } else {
             team.splitGemm(
-                m: b, n: c, k: oc, a: dout, aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c, start: .zero,
+                m: b, n: c, k: oc, a: MatrixRows(dout, ld: oc), b: scratch, ldb: c, c: dinp, ldc: c, start: .zero,
                 finish: reluGate.map { .reluGate($0, ld: c) } ?? .none)
         }
     }

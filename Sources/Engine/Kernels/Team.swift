@@ -146,12 +146,12 @@ public final class Team: @unchecked Sendable {
     /// `gemm` on the SIMD path, its outputs split between the threads: by whole tiles of
     /// columns when there are enough of them, else by whole tiles of rows.
     public func splitGemm(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, ldb: Int,
+        m: Int, n: Int, k: Int, a: MatrixRows, transposeA: Bool = false, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, start: GemmStart = .accumulate, finish: GemmFinish = .none
     ) {
         func call(rows: Range<Int>? = nil, columns: Range<Int>? = nil) {
             gemm(
-                .simd, m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, b: b, ldb: ldb, c: c, ldc: ldc, start: start,
+                .simd, m: m, n: n, k: k, a: a, transposeA: transposeA, b: b, ldb: ldb, c: c, ldc: ldc, start: start,
                 finish: finish, rows: rows, columns: columns)
         }
         let t = m * n * k < minimumSplit ? 1 : threads

@@ -35,8 +35,10 @@ public final class MLP {
     public let grads: UnsafeMutablePointer<Float>
     public let maxBatch: Int
 
-    /// The batch's input rows (maxBatch × inputDim); the caller fills it.
+    /// A buffer for the batch's input rows (maxBatch × inputDim), for a caller that fills it.
     public let input: UnsafeMutablePointer<Float>
+    /// The rows the last forward pass read: `input`, or rows read where they lie.
+    private var batch: MatrixRows
     let acts: [UnsafeMutablePointer<Float>]
     let dacts: [UnsafeMutablePointer<Float>]
     let masks: [UnsafeMutablePointer<Float>?]
@@ -94,6 +96,7 @@ public final class MLP {
         grads.initialize(repeating: 0, count: offset)
         input = .allocate(capacity: maxBatch * inputDim)
         input.initialize(repeating: 0, count: maxBatch * inputDim)
+        batch = MatrixRows(input, ld: inputDim)
         func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
             p.initialize(repeating: 0, count: n)
@@ -143,21 +146,24 @@ public final class MLP {
         }
     }
 
-    /// Runs the batch in `input` (b rows) through the model; returns the logits (b × classes).
-    /// `dropoutKey` (seed, step) turns dropout on (training); nil is evaluation.
+    /// Runs b rows through the model — `rows` (of inputDim floats), else the first b rows of
+    /// `input` — and returns the logits (b × classes). `rows` must stay readable until the
+    /// step's `loss` has taken the gradients. `dropoutKey` (seed, step) turns dropout on
+    /// (training); nil is evaluation.
     @discardableResult
-    public func forward(b: Int, dropoutKey: (seed: UInt64, step: UInt64)?) -> UnsafeMutablePointer<Float> {
+    public func forward(b: Int, rows: MatrixRows? = nil, dropoutKey: (seed: UInt64, step: UInt64)?) -> UnsafeMutablePointer<Float> {
         precondition(b <= maxBatch)
-        var inp = UnsafeMutablePointer(input)
+        batch = rows ?? MatrixRows(input, ld: inputDim)
         for (i, module) in modules.enumerated() {
             let out = acts[i]
             let n = b * widths[i]
+            let inp = moduleInput(i)
             switch module {
             case let .linear(w, bias, c, oc):
                 profile.measure(.forwardGemm) {
                     linearForward(
-                        path, out: linearOutput(i), inp: inp, weight: params + w, bias: params + bias, b: b, c: c, oc: oc,
-                        relu: reluFusedAfter(i), team: team)
+                        path, out: linearOutput(i), inp: linearInput(i), weight: params + w, bias: params + bias, b: b, c: c,
+                        oc: oc, relu: reluFusedAfter(i), team: team)
                 }
             case .activation(let activation):
                 if fusedForward[i] { break }
@@ -179,7 +185,6 @@ public final class MLP {
                     }
                 }
             }
-            inp = out
         }
         return acts[acts.count - 1]
     }
@@ -231,7 +236,7 @@ public final class MLP {
             switch modules[i] {
             case let .linear(w, bias, c, oc):
                 linearBackward(
-                    path, dinp: linearInputGradient(i), dweight: grads + w, dbias: grads + bias, dout: dout, inp: inp,
+                    path, dinp: linearInputGradient(i), dweight: grads + w, dbias: grads + bias, dout: dout, inp: linearInput(i),
                     weight: params + w, scratch: scratch, b: b, c: c, oc: oc, reluGate: reluFusedBefore(i) ? acts[i - 1] : nil,
                     team: team, profile: profile)
             case .activation(let activation):
@@ -271,28 +276,38 @@ public final class MLP {
     /// The matrix multiplies of one training step at batch `b` and nothing else (`stepGemms`:
     /// no bias, activation, loss or update), on the model's own buffers and threads: what the
     /// engine benchmark times a step's GEMM-bound cap by, with the memory a step really uses.
+    /// The first Linear reads the contiguous `input` buffer, whatever rows the step read: the
+    /// cap is the rate of plain GEMMs, so reading the batch in place counts against the step.
     /// It writes only activations and gradients, which a step writes again before it reads
     /// them; the parameters are only read, so a training around it ends with the same bits.
     public func runStepGemms(b: Int) {
+        let step = batch
+        batch = MatrixRows(input, ld: inputDim)
+        defer { batch = step }
         for (i, module) in modules.enumerated() {
             guard case let .linear(w, _, c, oc) = module else { continue }
             team.splitGemm(
-                m: b, n: oc, k: c, a: moduleInput(i), aRow: c, aCol: 1, b: params + w, ldb: oc, c: linearOutput(i), ldc: oc,
-                start: .zero)
+                m: b, n: oc, k: c, a: linearInput(i), b: params + w, ldb: oc, c: linearOutput(i), ldc: oc, start: .zero)
         }
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
             guard case let .linear(w, _, c, oc) = modules[i] else { continue }
             team.splitGemm(
-                m: c, n: oc, k: b, a: moduleInput(i), aRow: 1, aCol: c, b: dacts[i], ldb: oc, c: grads + w, ldc: oc, start: .zero)
+                m: c, n: oc, k: b, a: linearInput(i), transposeA: true, b: dacts[i], ldb: oc, c: grads + w, ldc: oc,
+                start: .zero)
             guard let dinp = linearInputGradient(i) else { continue }
-            team.splitGemm(m: b, n: c, k: oc, a: dacts[i], aRow: oc, aCol: 1, b: scratch, ldb: c, c: dinp, ldc: c, start: .zero)
+            team.splitGemm(
+                m: b, n: c, k: oc, a: MatrixRows(dacts[i], ld: oc), b: scratch, ldb: c, c: dinp, ldc: c, start: .zero)
         }
     }
 
     // Where each module reads and writes, for the step and for `runStepGemms` alike.
 
-    /// Module `i`'s input: the batch for the first, else the previous module's output.
-    func moduleInput(_ i: Int) -> UnsafeMutablePointer<Float> { i == 0 ? UnsafeMutablePointer(input) : acts[i - 1] }
+    /// Module `i`'s input buffer: the previous module's output. The first module is a Linear,
+    /// which reads its batch through `linearInput`; `input` stands in for it here.
+    func moduleInput(_ i: Int) -> UnsafeMutablePointer<Float> { i == 0 ? input : acts[i - 1] }
+    /// Linear `i`'s input: the batch for the first (`input`, or rows read where they lie),
+    /// else the previous module's output.
+    func linearInput(_ i: Int) -> MatrixRows { i == 0 ? batch : MatrixRows(moduleInput(i), ld: widths[i - 1]) }
     /// Whether the ReLU after Linear `i` runs in its GEMM's epilogue.
     func reluFusedAfter(_ i: Int) -> Bool { i + 1 < modules.count && fusedForward[i + 1] }
     /// Whether the ReLU before Linear `i` has its gradient taken in that Linear's input-gradient GEMM.

@@ -9,7 +9,8 @@
 /// clock about a dozen times a step (~25 ns each), and never changes a result.
 public final class PhaseProfile {
     public enum Phase: Int, CaseIterable, Sendable {
-        /// Copying the shuffled minibatch's rows (and labels) into the model's input.
+        /// Gathering the shuffled minibatch's labels (or targets). Its rows are not copied:
+        /// the first Linear's GEMMs read them where they lie, and that time is theirs.
         case gather
         /// The forward pass's GEMMs, with the bias and a following ReLU fused in.
         case forwardGemm

@@ -1,4 +1,3 @@
-import CairnCPU
 import Datasets
 import Determinism
 import Vocabulary
@@ -48,9 +47,6 @@ public final class Trainer {
     /// Rows per evaluation forward pass. Results do not depend on it: every row is computed
     /// independently and per-row losses are summed in row order.
     static let evalChunk = 512
-    /// How many rows ahead the minibatch's gather asks for the rows it will copy (a hint to
-    /// the cache: the rows lie anywhere in the training set, where no prefetcher can guess).
-    static let prefetchRows = 4
 
     public init(
         model: ModelConfig, train: TrainConfig, checkpoint: CheckpointConfig = CheckpointConfig(),
@@ -99,40 +95,28 @@ public final class Trainer {
             while pos < n {
                 let b = min(config.batchSize, n - pos)
                 let stepStart = profile == nil ? 0 : PhaseProfile.now()
-                // The shuffled rows, copied once into the model's input: its GEMMs then read them
-                // from cache, many times over. Rows are independent: the team splits them.
+                // The shuffled rows' labels (or targets). The rows themselves are not copied: the
+                // first Linear's GEMMs read them where they lie, through the order (`MatrixRows`).
                 profile.measure(.gather) {
-                    set.features.withUnsafeBufferPointer { f in
-                        labels.withUnsafeMutableBufferPointer { l in
-                            targets.withUnsafeMutableBufferPointer { t in
-                                team.split(b, granule: 1, work: b * dim) { rows in
-                                    for r in rows {
-                                        let row = order[pos + r]
-                                        if r + Trainer.prefetchRows < rows.upperBound {
-                                            let ahead = f.baseAddress! + order[pos + r + Trainer.prefetchRows] * dim
-                                            var q = 0
-                                            while q < dim {  // a cache line is 16 floats
-                                                cairn_prefetch(ahead + q)
-                                                q += 16
-                                            }
-                                        }
-                                        (model.input + r * dim).update(from: f.baseAddress! + row * dim, count: dim)
-                                        if regression {
-                                            for j in 0..<k { t[r * k + j] = set.targets[row * k + j] }
-                                        } else {
-                                            l[r] = set.labels[row]
-                                        }
-                                    }
-                                }
-                            }
+                    for r in 0..<b {
+                        let row = order[pos + r]
+                        if regression {
+                            for j in 0..<k { targets[r * k + j] = set.targets[row * k + j] }
+                        } else {
+                            labels[r] = set.labels[row]
                         }
                     }
                 }
-                model.forward(b: b, dropoutKey: (config.seed, UInt64(optimizer.step)))
-                let loss =
-                    regression
-                    ? targets.withUnsafeBufferPointer { model.loss(targets: $0.baseAddress!, b: b, backward: true) }
-                    : labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: b, backward: true) }
+                let loss = set.features.withUnsafeBufferPointer { f in
+                    order.withUnsafeBufferPointer { o in
+                        model.forward(
+                            b: b, rows: MatrixRows(f.baseAddress!, ld: dim, index: o.baseAddress! + pos),
+                            dropoutKey: (config.seed, UInt64(optimizer.step)))
+                        return regression
+                            ? targets.withUnsafeBufferPointer { model.loss(targets: $0.baseAddress!, b: b, backward: true) }
+                            : labels.withUnsafeBufferPointer { model.loss(labels: $0.baseAddress!, b: b, backward: true) }
+                    }
+                }
                 guard loss.isFinite else {
                     onEvent(.diverged(epoch: e + 1, step: optimizer.step, loss: Double(loss)))
                     return TrainResult(
@@ -261,8 +245,7 @@ public final class Trainer {
             set.labels.withUnsafeBufferPointer { l in
                 while start < set.count {
                     let b = min(Trainer.evalChunk, set.count - start)
-                    model.input.update(from: f.baseAddress! + start * dim, count: b * dim)
-                    model.forward(b: b, dropoutKey: nil)
+                    model.forward(b: b, rows: MatrixRows(f.baseAddress! + start * dim, ld: dim), dropoutKey: nil)
                     _ = model.loss(labels: l.baseAddress! + start, b: b, backward: false)
                     let logits = model.logits
                     for r in 0..<b {
@@ -312,8 +295,7 @@ public final class Trainer {
             scaled.withUnsafeBufferPointer { t in
                 while start < n {
                     let b = min(Trainer.evalChunk, n - start)
-                    model.input.update(from: f.baseAddress! + start * dim, count: b * dim)
-                    let out = model.forward(b: b, dropoutKey: nil)
+                    let out = model.forward(b: b, rows: MatrixRows(f.baseAddress! + start * dim, ld: dim), dropoutKey: nil)
                     _ = model.loss(targets: t.baseAddress! + start * k, b: b, backward: false)
                     for r in 0..<b {
                         lossSum += Double(model.rowLoss(r))
