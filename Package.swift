@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "CairnCLITests",
             dependencies: [
-                "CairnCLI", "Scheduler",
+                "CairnCLI", "Scheduler", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scheduler", "Tracker", "Determinism", "Codecs", "Vocabulary", "TestSupport"]),

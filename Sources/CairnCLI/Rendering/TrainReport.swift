@@ -40,11 +40,21 @@ enum Report {
     static func finalTable(_ r: TrainResult) -> String {
         guard let f = r.final else { return "  no epoch completed" }
         var lines = ["", "  \(r.status == .completed ? "completed" : "diverged") after \(f.epoch) epochs, \(f.step) steps"]
-        for m in f.values where !MetricName.isPerClass(m.key) {
-            lines.append("  \(m.key.padding(toLength: 14, withPad: " ", startingAt: 0)) \(format(m.value))")
+        // Names in full, in one column; counts (FLOPs, bytes) as the integers they are.
+        let shown = f.values.filter { !MetricName.isPerClass($0.key) }
+        let width = shown.map(\.key.count).max() ?? 0
+        for m in shown {
+            let value = abs(m.value) >= 1000 && m.value == m.value.rounded() ? String(format: "%.0f", m.value) : format(m.value)
+            lines.append("  \(m.key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)")
         }
-        let perClass = f.values.filter { MetricName.isPerClass($0.key) }.map { String(format: "%.2f", $0.value) }
-        if !perClass.isEmpty { lines.append("  per class      \(perClass.joined(separator: " "))") }
+        // Of the detail, only the test accuracy of each class, in class order: the confusion
+        // matrices, calibration bins and per-class precision, recall and F1 are hundreds of
+        // numbers, which read as a matrix or a table (`cairn show`) or as JSON, not as one row.
+        let perClass = f.values.filter { $0.key.hasPrefix(MetricName.classAccuracyPrefix) }.map { String(format: "%.2f", $0.value) }
+        if !perClass.isEmpty { lines.append("  test accuracy by class  \(perClass.joined(separator: " "))") }
+        if f.values.contains(where: { MetricName.isPerClass($0.key) && !$0.key.hasPrefix(MetricName.classAccuracyPrefix) }) {
+            lines.append("  (confusion matrix, calibration, per-class precision, recall and F1: --json)")
+        }
         return lines.joined(separator: "\n")
     }
 }
