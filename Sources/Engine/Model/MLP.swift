@@ -254,27 +254,9 @@ public final class MLP {
         }
     }
 
-    /// One matrix multiply of a training step: c (m,n) = a (m,k) · b (k,n), a transposed
-    /// for the weight gradients.
-    public struct GemmShape: Sendable {
-        public let m, n, k: Int
-        public let transposedA: Bool
-        public var flops: Double { 2 * Double(m * n * k) }
-    }
-
-    /// The GEMMs one training step at batch `b` runs: each Linear's forward pass and weight
-    /// gradient, and its input gradient but for the first.
-    public func stepGemms(batch b: Int) -> [GemmShape] {
-        modules.enumerated().flatMap { i, module -> [GemmShape] in
-            guard case let .linear(_, _, c, oc) = module else { return [] }
-            return [
-                GemmShape(m: b, n: oc, k: c, transposedA: false), GemmShape(m: c, n: oc, k: b, transposedA: true),
-            ] + (i == 0 ? [] : [GemmShape(m: b, n: c, k: oc, transposedA: false)])
-        }
-    }
-
-    /// The matrix multiplies of one training step at batch `b` and nothing else (`stepGemms`:
-    /// no bias, activation, loss or update), on the model's own buffers and threads: what the
+    /// The matrix multiplies of one training step at batch `b` and nothing else — each
+    /// Linear's forward pass and weight gradient, and its input gradient but for the first; no
+    /// bias, activation, loss or update — on the model's own buffers and threads: what the
     /// engine benchmark times a step's GEMM-bound cap by, with the memory a step really uses.
     /// The first Linear reads the contiguous `input` buffer, whatever rows the step read: the
     /// cap is the rate of plain GEMMs, so reading the batch in place counts against the step.
