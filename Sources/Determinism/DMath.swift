@@ -52,37 +52,50 @@ public enum DMath {
         if x.isNaN { return x }
         if x > 709.782712893384 { return .infinity }
         if x < -745.1332191019412 { return 0 }
-        let (k, y) = expReduced(SIMD4(repeating: x))
+        let (k, y) = expReduced(SIMD8(repeating: x))
         return scale(y[0], Int(k[0]))
     }
 
-    /// e^x for four lanes at once, each with exactly the bits of `exp`: the same operations in
+    /// e^x for eight lanes at once, each with exactly the bits of `exp`: the same operations in
     /// the same order, lane by lane (a vector `+ - *` rounds each lane as the scalar one
     /// does). Lanes outside ±708, where 2^k may not be a normal number, and NaN go through
-    /// `exp` one at a time.
-    public static func exp(_ x: SIMD4<Double>) -> SIMD4<Double> {
-        guard all(x .>= -708) && all(x .<= 708) else { return SIMD4(exp(x[0]), exp(x[1]), exp(x[2]), exp(x[3])) }
+    /// `exp` one at a time. Inlined into its caller, so that the caller's module compiles it for
+    /// its own vector width: one 512-bit register in the Engine on an AVX-512 machine.
+    @inlinable @inline(__always) public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        guard all(x .>= -708) && all(x .<= 708) else {
+            var y = x
+            for i in 0..<8 { y[i] = exp(x[i]) }
+            return y
+        }
         let (k, y) = expReduced(x)
         // k + 1.5·2^52 holds k in its low bits (|k| < 2^51: the sum is exact); shifted up by
         // 52 after adding the exponent's bias, those bits are 2^k's, as in `scale`.
-        let biased = unsafeBitCast(k + (0x1.8p52 + 1023), to: SIMD4<UInt64>.self)
-        return y * unsafeBitCast(biased &<< 52, to: SIMD4<Double>.self)
+        let biased = unsafeBitCast(k + (roundingShift + 1023), to: SIMD8<UInt64>.self)
+        return y * unsafeBitCast(biased &<< 52, to: SIMD8<Double>.self)
     }
 
+    /// 1.5·2^52: t + it − it is t rounded to the nearest integer, ties to even, for |t| < 2^51.
+    @usableFromInline static let roundingShift = 0x1.8p52
+
     /// e^x = 2^k · y: x reduced by k·ln 2 to |r| ≤ ln2/2, then y = 1 + r + r²/2 + … by a
-    /// Taylor series to degree 13 (its remainder is below 2^-60 there), in Horner's order
-    /// with the leading terms added last. Four lanes at once, for the scalar `exp` too.
-    @inline(__always) static func expReduced(_ x: SIMD4<Double>) -> (k: SIMD4<Double>, y: SIMD4<Double>) {
-        let k = (x * invLn2).rounded(.toNearestOrEven)
+    /// fixed Horner sequence (`expTaylor`), lane by lane.
+    ///
+    /// k = x/ln 2 rounded to the nearest integer, ties to even, by adding and subtracting
+    /// `roundingShift` — |x/ln 2| < 1100 here — which vectorises on every CPU, where a
+    /// `rounded()` is a call to the C library's `rint` per lane without SSE4.1. It differs from
+    /// `rounded(.toNearestOrEven)` only in giving +0 where that gives −0 (x in (−ln2/2, −0]),
+    /// and x − (±0)·c is x either way, so no result differs.
+    @inlinable @inline(__always) static func expReduced(_ x: SIMD8<Double>) -> (k: SIMD8<Double>, y: SIMD8<Double>) {
+        let k = (x * invLn2 + roundingShift) - roundingShift
         let r = (x - k * ln2Hi) - k * ln2Lo
         let c = expTaylorTuple
-        var h = SIMD4<Double>(repeating: c.0)
-        for term in [c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11] { h = h * r + SIMD4(repeating: term) }
+        var h = SIMD8<Double>(repeating: c.0)
+        for term in [c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11] { h = h * r + SIMD8(repeating: term) }
         return (k, 1.0 + (h * r * r + r))
     }
 
     /// `expTaylor`'s twelve coefficients as one value, which the series keeps in registers.
-    static let expTaylorTuple = (
+    @usableFromInline static let expTaylorTuple = (
         expTaylor[0], expTaylor[1], expTaylor[2], expTaylor[3], expTaylor[4], expTaylor[5], expTaylor[6], expTaylor[7],
         expTaylor[8], expTaylor[9], expTaylor[10], expTaylor[11]
     )
@@ -187,8 +200,6 @@ public enum DMath {
 
     // Float versions: evaluated in Double, rounded once.
     @inlinable public static func expf(_ x: Float) -> Float { Float(exp(Double(x))) }
-    /// `expf` on four lanes at once, with its bits on each.
-    @inlinable public static func expf(_ x: SIMD4<Float>) -> SIMD4<Float> { SIMD4<Float>(exp(SIMD4<Double>(x))) }
     @inlinable public static func logf(_ x: Float) -> Float { Float(log(Double(x))) }
     @inlinable public static func sinf(_ x: Float) -> Float { Float(sin(Double(x))) }
     @inlinable public static func cosf(_ x: Float) -> Float { Float(cos(Double(x))) }

@@ -1,6 +1,7 @@
-import Determinism
 import Foundation
 import Testing
+
+@testable import Determinism
 
 /// Cairn's own functions against the platform's libm on dense sweeps. The platform is the
 /// yardstick for accuracy only; Cairn never uses it for results.
@@ -55,25 +56,33 @@ import Testing
         check("cosf", DMathTests.sweep(-100, 100, 200_000), DMath.cosf, Foundation.cos)
     }
 
-    /// The vector exp has the scalar one's bits on every lane: four lanes of a dense sweep at
+    /// The vector exp has the scalar one's bits on every lane: eight lanes of a dense sweep at
     /// a time, with lanes beyond ±708 (where it falls back), infinities and NaN mixed in.
     @Test func vectorExpHasTheScalarBitsOnEveryLane() {
         let xs =
             DMathTests.sweep(-760, 760, 100_001) + DMathTests.sweep(-1, 1, 20_001) + DMathTests.sweep(-90, 90, 20_001)
-            + [.nan, .infinity, -.infinity, -0.0, 0]
+            + [.nan, .infinity, -.infinity, -0.0, 0, -1e-300, 1e-300]
         var doubles = 0
-        var floats = 0
-        for start in stride(from: 0, to: xs.count, by: 4) {
-            var v = SIMD4<Double>(repeating: 0.5)
-            for i in 0..<min(4, xs.count - start) { v[i] = xs[start + i] }
+        for start in stride(from: 0, to: xs.count, by: 8) {
+            var v = SIMD8<Double>(repeating: 0.5)
+            for i in 0..<min(8, xs.count - start) { v[i] = xs[start + i] }
             let e = DMath.exp(v)
-            for i in 0..<4 where e[i].bitPattern != DMath.exp(v[i]).bitPattern { doubles += 1 }
-            let f = SIMD4<Float>(v / 8)
-            let ef = DMath.expf(f)
-            for i in 0..<4 where ef[i].bitPattern != DMath.expf(f[i]).bitPattern { floats += 1 }
+            for i in 0..<8 where e[i].bitPattern != DMath.exp(v[i]).bitPattern { doubles += 1 }
         }
         #expect(doubles == 0)
-        #expect(floats == 0)
+    }
+
+    /// exp's reduction rounds x/ln 2 by adding and subtracting `roundingShift`: that is
+    /// rounding to the nearest integer, ties to even, over the range exp reduces (|x/ln 2| <
+    /// 1100), at the ties and on either side of them.
+    @Test func roundingShiftRoundsToNearestEven() {
+        var t: [Double] = DMathTests.sweep(-1100, 1100, 200_001)
+        for k in -1100...1100 {
+            let tie = Double(k) + 0.5
+            t += [tie, tie.nextUp, tie.nextDown, Double(k), Double(k).nextUp, Double(k).nextDown]
+        }
+        let wrong = t.filter { ($0 + DMath.roundingShift) - DMath.roundingShift != $0.rounded(.toNearestOrEven) }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
     }
 
     @Test func specialValues() {

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import Testing
 
@@ -139,5 +140,43 @@ import Testing
         // d = (softmax − onehot) / B
         #expect(d[0] == 0 && d[1] == 0 && d[2] == 0)
         #expect(abs(Double(d[3]) - 1.0 / 6) < 1e-7 && abs(Double(d[4]) - (1.0 / 3 - 1) / 2) < 1e-7)
+    }
+
+    /// The batch kernel (its exponentials eight at a time across rows, its gradient as one
+    /// vector loop) against the definition written out one row at a time, bit for bit: class
+    /// counts that rows do not pad evenly to eight, batches split between threads.
+    @Test(arguments: [(1, 3), (7, 10), (64, 10), (33, 13), (256, 10), (5, 1)])
+    func softmaxCrossEntropyHasTheBitsOfItsDefinition(b: Int, c: Int) {
+        var rng = RandomStream(seed: UInt64(b * 100 + c), purpose: .initialization, index: 0)
+        let logits = (0..<b * c).map { _ in Float(rng.nextNormal() * 8) }
+        let labels = (0..<b).map { Int32($0 * 7 % c) }
+        var losses = [Float](repeating: 0, count: b)
+        var expected = [Float](repeating: 0, count: b)
+        let start = (0..<b * c).map { Float($0 % 5) * 0.125 }
+        var want = start
+        for r in 0..<b {
+            let row = Array(logits[r * c..<(r + 1) * c])
+            let mx = row.max()!
+            let e = row.map { DMath.expf($0 - mx) }
+            var sum: Float = 0
+            for x in e { sum += x }
+            let label = Int(labels[r])
+            expected[r] = (mx + DMath.logf(sum)) - row[label]
+            for j in 0..<c {
+                let p = e[j] / sum
+                want[r * c + j] += (j == label ? p - 1 : p) / Float(b)
+            }
+        }
+        var total: Float = 0
+        for x in expected { total += x }
+        for team in [Team.single, Team(threads: 3, minimumSplit: 0)] {
+            var d = start
+            let mean = softmaxCrossEntropy(logits: logits, labels: labels, b: b, c: c, losses: &losses, dlogits: &d, team: team)
+            let lossesDiffering = zip(losses, expected).filter { $0.bitPattern != $1.bitPattern }.count
+            let gradientsDiffering = zip(d, want).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(lossesDiffering == 0, "\(team.threads) threads")
+            #expect(gradientsDiffering == 0, "\(team.threads) threads")
+            #expect(mean.bitPattern == (total / Float(b)).bitPattern)
+        }
     }
 }

@@ -21,8 +21,18 @@ public func tanhBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<
 }
 
 /// out = 1 / (1 + e^−inp);  dinp += dout · out · (1 − out)
+/// Eight lanes at a time, then one at a time: lane by lane the same operations, so the same bits.
 public func sigmoidForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
-    for i in 0..<n { out[i] = Float(1 / (1 + DMath.exp(-Double(inp[i])))) }
+    var i = 0
+    while i + 8 <= n {
+        let x = SIMD8<Double>(UnsafeRawPointer(inp + i).loadUnaligned(as: SIMD8<Float>.self))
+        UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD8<Float>(1 / (1 + DMath.exp(-x))), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n {
+        out[i] = Float(1 / (1 + DMath.exp(-Double(inp[i]))))
+        i += 1
+    }
 }
 public func sigmoidBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
     for i in 0..<n { dinp[i] += dout[i] * out[i] * (1 - out[i]) }

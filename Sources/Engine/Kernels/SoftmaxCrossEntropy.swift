@@ -16,35 +16,59 @@ public func softmaxCrossEntropy(
 ) -> Float {
     // An exponential and a logarithm cost some 30 multiply-adds.
     team.split(b, granule: 1, work: 32 * b * c) { rows in
-        // The exponentials four classes at a time (each with the bits it has alone), into a
-        // row padded to a multiple of four; the sum then runs over the classes in order.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: (c + 3) / 4 * 4) { e in
-            for r in rows {
+        // Every row's logits less its maximum, one after another, padded to a multiple of 8;
+        // then their exponentials eight at a time across rows (each with the bits `expf` gives
+        // it alone: lanes are independent), and each row's sum over its classes in order.
+        let n = rows.count * c
+        let padded = (n + 7) / 8 * 8
+        // The gradient then runs over the whole chunk as one vector loop too: each element is
+        // (e / its row's sum − 1 at the label, 0 elsewhere) / b — a subtraction of 0 keeps p's
+        // bits — added to its dlogits.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: padded + rows.count + 2 * n) { buf in
+            let e = buf.baseAddress!
+            let maxima = e + padded
+            let sums = maxima + rows.count
+            let hot = sums + n
+            for (i, r) in rows.enumerated() {
                 let row = logits + r * c
                 var mx = row[0]
                 for j in 1..<c where row[j] > mx { mx = row[j] }
-                for j in stride(from: 0, to: c, by: 4) {
-                    var x = SIMD4<Float>()
-                    for q in 0..<min(4, c - j) { x[q] = row[j + q] - mx }
-                    UnsafeMutableRawPointer(e.baseAddress! + j).storeBytes(of: DMath.expf(x), as: SIMD4<Float>.self)
-                }
-                var sum: Float = 0
-                for j in 0..<c { sum += e[j] }
-                let label = Int(labels[r])
-                let loss = (mx + DMath.logf(sum)) - row[label]
-                losses[r] = loss
-                if let dlogits {
-                    let d = dlogits + r * c
-                    let inv = Float(b)
-                    for j in 0..<c {
-                        let p = e[j] / sum
-                        d[j] += ((j == label ? p - 1 : p)) / inv
-                    }
-                }
+                maxima[i] = mx
+                for j in 0..<c { e[i * c + j] = row[j] - mx }
             }
+            for t in n..<padded { e[t] = 0 }
+            for q in stride(from: 0, to: padded, by: 8) {
+                let x = UnsafeRawPointer(e + q).loadUnaligned(as: SIMD8<Float>.self)
+                let y = DMath.exp(SIMD8<Double>(x))
+                UnsafeMutableRawPointer(e + q).storeBytes(of: SIMD8<Float>(y), as: SIMD8<Float>.self)
+            }
+            hot.update(repeating: 0, count: n)
+            for (i, r) in rows.enumerated() {
+                let ex = e + i * c
+                var sum: Float = 0
+                for j in 0..<c { sum += ex[j] }
+                let label = Int(labels[r])
+                losses[r] = (maxima[i] + DMath.logf(sum)) - logits[r * c + label]
+                (sums + i * c).update(repeating: sum, count: c)
+                hot[i * c + label] = 1
+            }
+            guard let dlogits else { return }
+            let d = dlogits + rows.lowerBound * c
+            let inv = Float(b)
+            forEachLane(
+                0..<n, { softmaxGradient(F16.self, $0, d, e, sums, hot, inv) }, { softmaxGradient(Float.self, $0, d, e, sums, hot, inv) })
         }
     }
     var total: Float = 0
     for r in 0..<b { total += losses[r] }
     return total / Float(b)
+}
+
+/// d[t] += (e[t] / sums[t] − hot[t]) / inv, for 16 elements or one.
+@inline(__always)
+func softmaxGradient<V: Lane>(
+    _: V.Type, _ t: Int, _ d: UnsafeMutablePointer<Float>, _ e: UnsafeMutablePointer<Float>,
+    _ sums: UnsafeMutablePointer<Float>, _ hot: UnsafeMutablePointer<Float>, _ inv: Float
+) {
+    (V.load(d, t) + (V.load(e, t) / V.load(sums, t) - V.load(hot, t)) / V(broadcast: inv)).store(d, t)
 }
